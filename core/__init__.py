@@ -1,0 +1,1 @@
+"""Encore core: everything that is not Qt."""

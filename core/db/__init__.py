@@ -1,0 +1,1 @@
+"""SQLite storage: connection (WAL, one writer), numbered migrations, typed queries."""

@@ -1,0 +1,193 @@
+"""Killable worker processes: run untrusted-file work with a time and memory limit per task.
+
+Used by scanning and analysis alike. A task that hangs, crashes the interpreter (segfault in a
+decoder) or blows the memory limit becomes a `TaskFailure`; the pool replaces the worker and goes
+on, so one bad file never stops or stalls the whole job.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing as mp
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+_CTX = mp.get_context("forkserver")
+
+
+@dataclass(frozen=True)
+class TaskFailure:
+    """Why a task produced no result."""
+
+    reason: str  # error | timeout | crashed
+    message: str
+
+
+def _worker_main(conn: Connection, target: str, memory_limit_mb: int, env: dict[str, str]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.update(env)
+    if memory_limit_mb > 0:
+        import resource
+
+        limit = memory_limit_mb * 1024 * 1024
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ValueError, OSError):
+            pass
+    module_name, func_name = target.split(":")
+    func = getattr(importlib.import_module(module_name), func_name)
+    while True:
+        try:
+            chunk = conn.recv()
+        except (EOFError, OSError):
+            return
+        if chunk is None:
+            return
+        for index, task in chunk:
+            try:
+                result = ("ok", index, func(task))
+            except MemoryError:
+                result = ("err", index, "ran out of memory (limit %d MB)" % memory_limit_mb)
+            except BaseException as exc:  # noqa: BLE001 - any failure of a user file is recorded
+                result = ("err", index, f"{type(exc).__name__}: {exc}"[:500])
+            try:
+                conn.send(result)
+            except (BrokenPipeError, OSError):
+                return
+
+
+class _Worker:
+    def __init__(self, pool: IsolatedPool) -> None:
+        parent, child = _CTX.Pipe()
+        self.conn = parent
+        self.process = _CTX.Process(
+            target=_worker_main,
+            args=(child, pool.target, pool.memory_limit_mb, pool.env),
+            daemon=True,
+        )
+        self.process.start()
+        child.close()
+        self.pending: deque[tuple[int, Any]] = deque()
+        self.deadline = 0.0
+
+    def kill(self) -> None:
+        try:
+            self.process.kill()
+        except Exception:  # noqa: BLE001
+            pass
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+class IsolatedPool:
+    """Runs `target` ("module:function") over tasks in `workers` processes with limits.
+
+    `run()` yields (task, result_or_TaskFailure) in completion order; tasks are pulled lazily
+    from the iterable, so memory stays flat however many there are.
+    """
+
+    def __init__(
+        self,
+        target: str,
+        workers: int = 0,
+        timeout_s: float = 20.0,
+        memory_limit_mb: int = 2048,
+        chunk_size: int = 16,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.target = target
+        self.workers = workers or max(1, os.cpu_count() or 1)
+        self.timeout_s = timeout_s
+        self.memory_limit_mb = memory_limit_mb
+        self.chunk_size = max(1, chunk_size)
+        self.env = dict(env or {})
+
+    def run(
+        self, tasks: Iterable[Any], should_stop: Callable[[], bool] = lambda: False
+    ) -> Iterator[tuple[Any, Any]]:
+        source = iter(enumerate(tasks))
+        exhausted = False
+        workers: list[_Worker] = []
+        retry: deque[tuple[int, Any]] = deque()
+
+        def next_chunk() -> list[tuple[int, Any]]:
+            nonlocal exhausted
+            chunk: list[tuple[int, Any]] = []
+            while retry and len(chunk) < self.chunk_size:
+                chunk.append(retry.popleft())
+            while not exhausted and len(chunk) < self.chunk_size:
+                try:
+                    chunk.append(next(source))
+                except StopIteration:
+                    exhausted = True
+            return chunk
+
+        def feed(worker: _Worker) -> None:
+            chunk = next_chunk()
+            if chunk:
+                worker.pending.extend(chunk)
+                worker.deadline = time.monotonic() + self.timeout_s
+                worker.conn.send(chunk)
+
+        try:
+            for _ in range(self.workers):
+                worker = _Worker(self)
+                workers.append(worker)
+                feed(worker)
+            while True:
+                if should_stop():
+                    return
+                busy = [w for w in workers if w.pending]
+                if not busy:
+                    return
+                now = time.monotonic()
+                timeout = max(0.0, min(w.deadline for w in busy) - now)
+                ready = wait([w.conn for w in busy], timeout=min(timeout, 0.5))
+                for worker in busy:
+                    if worker.conn in ready:
+                        try:
+                            status, index, payload = worker.conn.recv()
+                        except (EOFError, OSError):
+                            # The process died mid-task (segfault, OOM kill, os._exit).
+                            yield from self._replace(worker, workers, retry, "crashed", feed)
+                            continue
+                        head_index, task = worker.pending.popleft()
+                        assert head_index == index, "worker answered out of order"
+                        worker.deadline = time.monotonic() + self.timeout_s
+                        yield task, (payload if status == "ok" else TaskFailure("error", payload))
+                        if not worker.pending:
+                            feed(worker)
+                    elif time.monotonic() >= worker.deadline:
+                        yield from self._replace(worker, workers, retry, "timeout", feed)
+        finally:
+            for worker in workers:
+                try:
+                    worker.conn.send(None)
+                except Exception:  # noqa: BLE001
+                    pass
+                worker.kill()
+
+    def _replace(self, worker, workers, retry, reason, feed):
+        """Fail the task in flight, requeue the rest of the chunk, start a fresh worker."""
+        exitcode = worker.process.exitcode
+        worker.kill()
+        _, task = worker.pending.popleft()
+        retry.extendleft(reversed(worker.pending))
+        worker.pending.clear()
+        if reason == "timeout":
+            message = f"timed out after {self.timeout_s:g} s (the file may hang the decoder)"
+        else:
+            code = worker.process.exitcode if exitcode is None else exitcode
+            how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            message = f"the decoder crashed ({how})"
+        workers.remove(worker)
+        fresh = _Worker(self)
+        workers.append(fresh)
+        yield task, TaskFailure(reason, message)
+        feed(fresh)

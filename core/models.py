@@ -1,0 +1,129 @@
+"""Frozen dataclasses passed between layers (core <-> ui/cli)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+AUDIO = "audio"
+VIDEO = "video"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A progress report: `done` of `total` units of `stage`, currently at `current`."""
+
+    stage: str
+    done: int
+    total: int
+    current: str = ""
+    eta_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Tags:
+    """Normalised tags of one file (any field may be empty)."""
+
+    title: str = ""
+    artist: str = ""
+    album: str = ""
+    album_artist: str = ""
+    genre: str = ""
+    year: int | None = None
+    track_no: int | None = None
+    disc_no: int | None = None
+    composer: str = ""
+    comment: str = ""
+    lyrics: str = ""
+    bpm: float | None = None
+    key: str = ""
+    extra: dict[str, str] = field(default_factory=dict)  # every other tag, key -> text
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """One file in the library as the UI and CLI see it."""
+
+    id: int
+    path: str
+    kind: str
+    status: str
+    title: str
+    artist: str = ""
+    album: str = ""
+    genre: str = ""
+    year: int | None = None
+    duration: float | None = None
+    cover_path: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One typed piece of evidence behind a search hit or a recommendation."""
+
+    kind: str  # co_played | similar_sound | similar_look | similar_text | matches_query | ...
+    weight: float
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "weight": round(float(self.weight), 4), **self.detail}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A search result with why it matched."""
+
+    item: MediaItem
+    score: float
+    reasons: tuple[Reason, ...] = ()
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A recommended item, its score and the reasons that make up the score."""
+
+    item: MediaItem
+    score: float
+    reasons: tuple[Reason, ...] = ()
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A readable explanation of a pick and where it came from."""
+
+    item_id: int
+    text: str
+    source: str  # "llm" | "template"
+    evidence: tuple[dict, ...] = ()
+    model: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class PlayEvent:
+    """One play of an item."""
+
+    item_id: int
+    started_at: float
+    seconds: float
+    completed: float = 0.0  # fraction 0..1
+    skipped: bool = False
+    source: str = "player"
+    profile: str = "default"
+
+
+class CancelToken:
+    """Set by the caller to ask a long-running core function to stop at the next safe point."""
+
+    def __init__(self) -> None:
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        self._cancelled = True
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled

@@ -1,0 +1,1 @@
+"""Scanning: walk roots, diff against the database, extract tags/sidecars/facts in isolated workers."""

@@ -1,0 +1,175 @@
+"""Per-file extraction, run inside an isolated worker: hash, tags, container facts, sidecars, cover."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from typing import Any
+
+from core.scan import sidecars
+from core.scan.formats import kind_of
+from core.scan.tags import canonical_fields, read_tags
+from core.text import MAX_TEXT_CHARS, clean_text
+
+EXTRACT_VERSION = 1
+HASH_BLOCK = 64 * 1024
+COVER_SIZE = 320
+
+
+def content_hash(path: str, size: int | None = None) -> str:
+    """blake2b of size + first 64 KiB + last 64 KiB: cheap, and stable across renames and moves."""
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as fh:
+        if size is None:
+            size = os.fstat(fh.fileno()).st_size
+        h.update(str(size).encode())
+        h.update(fh.read(HASH_BLOCK))
+        if size > 2 * HASH_BLOCK:
+            fh.seek(-HASH_BLOCK, os.SEEK_END)
+            h.update(fh.read(HASH_BLOCK))
+    return h.hexdigest()
+
+
+def _test_hooks(path: str) -> None:
+    """Test-only: a file whose bytes start with a magic marker hangs or crashes this worker."""
+    if os.environ.get("ENCORE_TEST_HOOKS") != "1":
+        return
+    with open(path, "rb") as fh:
+        head = fh.read(32)
+    if head.startswith(b"ENCORE-TEST-HANG"):
+        time.sleep(3600)
+    if head.startswith(b"ENCORE-TEST-CRASH"):
+        os._exit(139)
+
+
+def save_thumbnail(data: bytes, dest: str, size: int = COVER_SIZE) -> str | None:
+    """Decode image bytes, shrink to `size` px and write a JPEG; None when the bytes are no image."""
+    import cv2
+    import numpy as np
+
+    if not data or len(data) > 30 * 1024 * 1024:
+        return None
+    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if image is None or image.size == 0:
+        return None
+    h, w = image.shape[:2]
+    scale = size / max(h, w)
+    if scale < 1:
+        image = cv2.resize(image, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA)
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    tmp = dest[:-4] + ".tmp.jpg"
+    if not cv2.imwrite(tmp, image, [cv2.IMWRITE_JPEG_QUALITY, 85]):
+        return None
+    os.replace(tmp, dest)
+    return dest
+
+
+def video_facts(path: str) -> dict[str, Any]:
+    """Duration, size, fps and codec of a video via OpenCV (raises when it cannot be opened)."""
+    import cv2
+
+    cap = cv2.VideoCapture(path)
+    try:
+        if not cap.isOpened():
+            raise ValueError("OpenCV cannot open this video")
+        fps = cap.get(cv2.CAP_PROP_FPS) or 0.0
+        frames = cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0.0
+        width = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH) or 0)
+        height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0)
+        fourcc = int(cap.get(cv2.CAP_PROP_FOURCC) or 0)
+        if width <= 0 or height <= 0:
+            ok, frame = cap.read()
+            if not ok or frame is None:
+                raise ValueError("the video has no decodable frames")
+            height, width = frame.shape[:2]
+    finally:
+        cap.release()
+    codec = "".join(chr((fourcc >> (8 * i)) & 0xFF) for i in range(4)).strip("\x00 ") if fourcc else ""
+    duration = frames / fps if fps > 0 and frames > 0 else None
+    return {
+        "duration": duration if duration and duration < 1e7 else None,
+        "width": width,
+        "height": height,
+        "fps": round(fps, 3) if 0 < fps < 1000 else None,
+        "codec": clean_text(codec, 10) or None,
+    }
+
+
+def extract_file(task: tuple[str, str]) -> dict[str, Any]:
+    """Everything Encore reads from one media file. `task` = (path, covers_dir)."""
+    path, covers_dir = task
+    _test_hooks(path)
+    st = os.stat(path)
+    kind = kind_of(path) or "audio"
+    result: dict[str, Any] = {
+        "kind": kind,
+        "size": st.st_size,
+        "mtime_ns": st.st_mtime_ns,
+        "inode": st.st_ino,
+        "content_hash": content_hash(path, st.st_size),
+        "extract_version": EXTRACT_VERSION,
+    }
+    if st.st_size == 0:
+        raise ValueError("the file is empty (0 bytes)")
+    meta: dict[str, Any] = {"tags": {}, "extra": {}, "facts": {}, "picture": None, "mime": ""}
+    tag_error = None
+    try:
+        meta = read_tags(path)
+    except Exception as exc:  # noqa: BLE001 - a video without tags is fine; audio is checked below
+        tag_error = f"{type(exc).__name__}: {exc}"[:300]
+    facts = dict(meta["facts"])
+    if kind == "video":
+        video = video_facts(path)
+        if not video.get("width"):
+            if path.lower().endswith((".mp4", ".m4v")) and tag_error is None and facts.get("duration"):
+                result["kind"] = kind = "audio"  # an audio-only MP4
+            else:
+                raise ValueError("no video stream found")
+        facts.update({k: v for k, v in video.items() if v is not None})
+    elif tag_error is not None:
+        raise ValueError(f"cannot read this audio file ({tag_error})")
+    result["facts"] = facts
+    result["fields"] = canonical_fields(meta["tags"], path)
+    result["tags"] = meta["tags"]
+    result["extra"] = meta["extra"]
+
+    found = sidecars.find_sidecars(path)
+    side: list[tuple[str, str, str]] = []
+    for kind_name, parser in (("lrc", sidecars.parse_lrc), ("srt", sidecars.parse_srt)):
+        if kind_name in found:
+            try:
+                side.append((kind_name, found[kind_name], parser(sidecars.read_text_file(found[kind_name]))))
+            except (OSError, ValueError):
+                pass
+    if "nfo" in found:
+        try:
+            nfo = sidecars.parse_nfo(sidecars.read_text_file(found["nfo"]))
+        except (OSError, ValueError):
+            nfo = {}
+        if nfo:
+            side.append(("nfo", found["nfo"], clean_text(
+                "\n".join(f"{k}: {v}" for k, v in nfo.items()), MAX_TEXT_CHARS, keep_newlines=True)))
+            fields = result["fields"]
+            if nfo.get("title") and not meta["tags"].get("title"):
+                fields["title"] = nfo["title"][:500]
+            if nfo.get("genre") and not fields["genre"]:
+                fields["genre"] = nfo["genre"][:500]
+            year = (nfo.get("year") or nfo.get("premiered") or "")[:4]
+            if year.isdigit() and not fields["year"]:
+                fields["year"] = int(year)
+    result["sidecars"] = side
+
+    cover_path = None
+    dest = os.path.join(covers_dir, result["content_hash"] + ".jpg")
+    # A broken cover image never fails the file itself.
+    try:
+        if meta.get("picture"):
+            cover_path = save_thumbnail(meta["picture"], dest)
+        if cover_path is None and "cover" in found:
+            with open(found["cover"], "rb") as fh:
+                cover_path = save_thumbnail(fh.read(30 * 1024 * 1024), dest)
+    except Exception:  # noqa: BLE001
+        cover_path = None
+    result["cover_path"] = cover_path
+    return result

@@ -1,0 +1,85 @@
+"""Walking library roots with os.scandir: symlink loops, unreadable folders and odd names are safe."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from core.scan.formats import kind_of
+
+MAX_DEPTH = 64
+
+
+@dataclass
+class FileEntry:
+    """A media file found by the walk, with the stat facts the diff needs."""
+
+    path: str
+    name: str
+    size: int
+    mtime_ns: int
+    inode: int
+
+
+@dataclass
+class DirListing:
+    """One folder: its media files, and every entry name (for sidecar lookup)."""
+
+    path: str
+    files: list[FileEntry]
+
+
+@dataclass
+class WalkState:
+    """What the walk noticed besides media: folders it could not read."""
+
+    unreadable: list[str] = field(default_factory=list)
+
+
+def walk_media(root: str, state: WalkState) -> Iterator[DirListing]:
+    """Yield every readable folder under root (depth first) with its media files."""
+    seen_dirs: set[tuple[int, int]] = set()
+    seen_files: set[tuple[int, int]] = set()
+    stack: list[tuple[str, int]] = [(root, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        try:
+            st = os.stat(folder)
+        except OSError:
+            state.unreadable.append(folder)
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen_dirs:
+            continue  # a symlink loop or a second link to a folder already walked
+        seen_dirs.add(key)
+        files: list[FileEntry] = []
+        subdirs: list[str] = []
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError:
+            state.unreadable.append(folder)
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=True):
+                    if depth < MAX_DEPTH:
+                        subdirs.append(entry.path)
+                    continue
+                if kind_of(name) is None or not entry.is_file(follow_symlinks=True):
+                    continue
+                est = entry.stat(follow_symlinks=True)
+            except OSError:
+                continue  # dangling symlink, vanished mid-walk
+            fkey = (est.st_dev, est.st_ino)
+            if fkey in seen_files:
+                continue
+            seen_files.add(fkey)
+            files.append(FileEntry(entry.path, name, est.st_size, est.st_mtime_ns, est.st_ino))
+        yield DirListing(folder, files)
+        for sub in sorted(subdirs, reverse=True):
+            stack.append((sub, depth + 1))

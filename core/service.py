@@ -1,0 +1,219 @@
+"""Library: the one facade that ui/ and cli.py call. Stages are imported lazily on first use."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from core.config import Paths, Settings, resolve_data_dir
+from core.db import items as q
+from core.db.connection import Store
+from core.db.migrate import migrate
+from core.models import CancelToken, Progress
+
+ProgressFn = Callable[[Progress], None] | None
+
+
+class ItemNotFound(LookupError):
+    """An item id or path that is not in the library."""
+
+
+class Library:
+    """One Encore library (a data directory). Thread-safe: writes go through one lock."""
+
+    def __init__(self, data_dir: str | os.PathLike | None = None) -> None:
+        self.paths = Paths(resolve_data_dir(data_dir))
+        self.paths.ensure()
+        self.settings = Settings.load(self.paths.settings)
+        self.store = Store(self.paths.db)
+        with self.store.lock:
+            migrate(self.store.conn)
+        self._lazy_lock = threading.Lock()
+        self._components: dict[str, Any] = {}
+
+    # ----- plumbing -------------------------------------------------------------------------
+    def component(self, name: str, factory: Callable[[], Any]) -> Any:
+        """A lazily built, shared helper object (encoder, index, LLM runtime...)."""
+        with self._lazy_lock:
+            if name not in self._components:
+                self._components[name] = factory()
+            return self._components[name]
+
+    def drop_component(self, name: str) -> None:
+        with self._lazy_lock:
+            self._components.pop(name, None)
+
+    def save_settings(self, **changes: Any) -> Settings:
+        """Change and persist settings."""
+        for key, value in changes.items():
+            if not hasattr(self.settings, key):
+                raise KeyError(f"unknown setting {key!r}")
+            setattr(self.settings, key, value)
+        self.settings.save(self.paths.settings)
+        return self.settings
+
+    def close(self) -> None:
+        self.store.close()
+
+    # ----- scanning ---------------------------------------------------------------------------
+    def roots(self) -> list[dict[str, Any]]:
+        rows = self.store.query("SELECT * FROM roots ORDER BY path")
+        return [{"id": r["id"], "path": q.from_db_path(r["path"]), "status": r["last_status"],
+                 "last_scan_at": r["last_scan_at"]} for r in rows]
+
+    def add_root(self, path: str) -> int:
+        from core.scan.scanner import ensure_root
+
+        return ensure_root(self.store, path)
+
+    def remove_root(self, path: str) -> None:
+        """Forget a root folder (its items stay, marked missing; history is never deleted)."""
+        path = os.path.abspath(os.path.expanduser(path))
+        with self.store.write() as conn:
+            row = conn.execute("SELECT id FROM roots WHERE path = ?", (q.to_db_path(path),)).fetchone()
+            if row:
+                conn.execute("UPDATE items SET status = 'missing', root_id = NULL WHERE root_id = ? "
+                             "AND status != 'missing'", (row["id"],))
+                conn.execute("UPDATE items SET root_id = NULL WHERE root_id = ?", (row["id"],))
+                conn.execute("DELETE FROM roots WHERE id = ?", (row["id"],))
+
+    def scan(self, paths: list[str] | None = None, progress: ProgressFn = None,
+             cancel: CancelToken | None = None):
+        """Add `paths` as roots (if given) and scan them; None scans every root. Returns a ScanReport."""
+        from core.scan.scanner import scan
+
+        for p in paths or []:
+            if not os.path.exists(p):
+                raise FileNotFoundError(f"folder not found: {p}")
+        return scan(self.store, str(self.paths.covers), roots=paths or None,
+                    workers=self.settings.scan_workers, timeout_s=self.settings.file_timeout_s,
+                    progress=progress, cancel=cancel)
+
+    # ----- reading ----------------------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        """Counts of everything in the library."""
+        one = lambda sql: self.store.query(sql)[0][0]  # noqa: E731
+        out = {
+            "items": one("SELECT COUNT(*) FROM items WHERE status != 'missing'"),
+            "audio": one("SELECT COUNT(*) FROM items WHERE status = 'ok' AND kind = 'audio'"),
+            "video": one("SELECT COUNT(*) FROM items WHERE status = 'ok' AND kind = 'video'"),
+            "missing": one("SELECT COUNT(*) FROM items WHERE status = 'missing'"),
+            "failed": one("SELECT COUNT(*) FROM items WHERE status = 'failed'"),
+            "roots": one("SELECT COUNT(*) FROM roots"),
+            "play_events": one("SELECT COUNT(*) FROM play_events"),
+            "data_dir": str(self.paths.data_dir),
+        }
+        for provider in _optional_providers(STATS_PROVIDERS):
+            out.update(provider(self))
+        return out
+
+    def item_row(self, ref: int | str):
+        row = q.get_item(self.store.reader(), ref)
+        if row is None:
+            raise ItemNotFound(f"no item {ref!r} in the library (give an item id or a file path)")
+        return row
+
+    def show(self, ref: int | str) -> dict[str, Any]:
+        """Everything known about one item."""
+        row = self.item_row(ref)
+        conn = self.store.reader()
+        out: dict[str, Any] = {k: row[k] for k in row.keys() if k not in ("path", "dir", "filename")}
+        out["path"] = q.from_db_path(row["path"])
+        out["tags"] = {t["key"]: t["value"] for t in conn.execute(
+            "SELECT key, value FROM tags WHERE item_id = ?", (row["id"],))}
+        out["sidecars"] = [{"kind": s["kind"], "path": q.from_db_path(s["path"]), "text": s["text"][:2000]}
+                           for s in conn.execute("SELECT * FROM sidecars WHERE item_id = ?", (row["id"],))]
+        fail = conn.execute("SELECT stage, error, attempts FROM failures WHERE item_id = ?", (row["id"],)).fetchall()
+        out["failures"] = [dict(f) for f in fail]
+        for provider in _optional_providers(SHOW_PROVIDERS):
+            out.update(provider(self, row))
+        return json.loads(json.dumps(out, default=str))
+
+    def failures(self) -> list[dict[str, Any]]:
+        """Files that could not be read or analysed, and why."""
+        rows = self.store.query("SELECT * FROM failures ORDER BY last_at DESC")
+        return [{"path": q.from_db_path(r["path"]), "stage": r["stage"], "error": r["error"],
+                 "attempts": r["attempts"], "item_id": r["item_id"]} for r in rows]
+
+    def items(self, kind: str | None = None, status: str = "ok", limit: int = 1000, offset: int = 0,
+              order: str = "artist, album, disc_no, track_no, title"):
+        """A page of items as MediaItem objects."""
+        sql = "SELECT * FROM items WHERE status = ?"
+        params: list[Any] = [status]
+        if kind:
+            sql += " AND kind = ?"
+            params.append(kind)
+        sql += f" ORDER BY {order} LIMIT ? OFFSET ?"
+        params += [limit, offset]
+        return [q.media_item(r) for r in self.store.query(sql, tuple(params))]
+
+    # ----- later stages (each lives in its own package) ------------------------------------------
+    def analyze(self, progress: ProgressFn = None, cancel: CancelToken | None = None) -> dict[str, Any]:
+        """Analyse every item whose audio/video analysis is missing or from an older analyser."""
+        return _stage("core.analysis.queue:analyze_pending")(self, progress=progress, cancel=cancel)
+
+    def embed(self, progress: ProgressFn = None, cancel: CancelToken | None = None) -> dict[str, Any]:
+        """Embed every item whose description text changed or that the current model has not seen."""
+        return _stage("core.embed.pipeline:embed_pending")(self, progress=progress, cancel=cancel)
+
+    def search(self, query: str, limit: int = 20, kind: str | None = None, profile: str | None = None):
+        """Natural-language search: a list of Hit (item, score, reasons)."""
+        return _stage("core.search.engine:search")(self, query, limit=limit, kind=kind,
+                                                  profile=profile or self.settings.profile)
+
+    def recommend(self, seed: int | str | None = None, mode: str = "for-you", kind: str | None = None,
+                  limit: int = 20, profile: str | None = None):
+        """Recommendations with reasons: a list of Recommendation."""
+        return _stage("core.recommend.engine:recommend")(self, seed=seed, mode=mode, kind=kind, limit=limit,
+                                                        profile=profile or self.settings.profile)
+
+    def record_play(self, event) -> int:
+        """Store one PlayEvent; returns its id."""
+        return _stage("core.recommend.history:record_play")(self, event)
+
+    def rate(self, ref: int | str, value: str, profile: str | None = None) -> None:
+        """like | dislike | none."""
+        return _stage("core.recommend.history:rate")(self, ref, value, profile or self.settings.profile)
+
+    def import_history(self, path: str, profile: str | None = None) -> dict[str, Any]:
+        """Import a ListenBrainz JSON, Last.fm CSV or M3U playlist; returns matched/unmatched counts."""
+        return _stage("core.recommend.importers:import_history")(self, path, profile or self.settings.profile)
+
+    def explain(self, ref: int | str, seed: int | str | None = None, reasons=None, on_token=None):
+        """A grounded explanation (LLM when it passes the checker, else a template)."""
+        return _stage("core.explain.service:explain")(self, ref, seed=seed, reasons=reasons, on_token=on_token)
+
+
+def _stage(target: str) -> Callable[..., Any]:
+    """Import a stage function ("module:function") on first use: keeps start-up light."""
+    import importlib
+
+    module_name, func_name = target.split(":")
+    return getattr(importlib.import_module(module_name), func_name)
+
+
+def _optional_providers(targets: list[str]) -> list[Callable[..., Any]]:
+    """Stage hooks that exist in this build (a stage not yet built is simply absent)."""
+    found = []
+    for target in targets:
+        try:
+            found.append(_stage(target))
+        except (ImportError, AttributeError):
+            continue
+    return found
+
+
+# Each stage adds keys to `stats()` and `show()` through a function in its own package.
+STATS_PROVIDERS = [
+    "core.analysis.store:stats",
+    "core.embed.store:stats",
+    "core.recommend.history:stats",
+]
+SHOW_PROVIDERS = [
+    "core.analysis.store:show",
+    "core.recommend.history:show",
+]

@@ -1,0 +1,1 @@
+"""Encore desktop UI (PySide6)."""
