@@ -1,0 +1,1 @@
+"""Text embeddings (BERT via sentence-transformers) and the in-memory vector index."""

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Sets up .venv (idempotent) and runs everything CI runs: ruff, then the whole pytest suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+./.venv/bin/ruff check core ui tests bench main.py
+./.venv/bin/python -m pytest "$@"
