@@ -53,7 +53,7 @@ def _worker_main(conn: Connection, target: str, memory_limit_mb: int, env: dict[
             try:
                 result = ("ok", index, func(task))
             except MemoryError:
-                result = ("err", index, "ran out of memory (limit %d MB)" % memory_limit_mb)
+                result = ("err", index, f"ran out of memory (limit {memory_limit_mb} MB)")
             except BaseException as exc:  # noqa: BLE001 - any failure of a user file is recorded
                 result = ("err", index, f"{type(exc).__name__}: {exc}"[:500])
             try:

@@ -6,7 +6,6 @@ import json
 import os
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from core.config import Paths, Settings, resolve_data_dir
