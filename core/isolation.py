@@ -32,6 +32,12 @@ class TaskFailure:
 def _worker_main(conn: Connection, target: str, memory_limit_mb: int, env: dict[str, str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.update(env)
+    if not os.environ.get("ENCORE_DEBUG"):
+        # Decoders (libav inside OpenCV, libsndfile) print to fd 2 about every broken file;
+        # the failure is recorded anyway, so keep the user's terminal clean.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
     if memory_limit_mb > 0:
         import resource
 

@@ -120,12 +120,15 @@ def extract_file(task: tuple[str, str]) -> dict[str, Any]:
         tag_error = f"{type(exc).__name__}: {exc}"[:300]
     facts = dict(meta["facts"])
     if kind == "video":
-        video = video_facts(path)
+        try:
+            video = video_facts(path)
+        except ValueError:
+            video = {}
         if not video.get("width"):
             if path.lower().endswith((".mp4", ".m4v")) and tag_error is None and facts.get("duration"):
-                result["kind"] = kind = "audio"  # an audio-only MP4
+                result["kind"] = kind = "audio"  # an audio-only MP4 (e.g. an .m4a renamed)
             else:
-                raise ValueError("no video stream found")
+                raise ValueError("no decodable video stream found")
         facts.update({k: v for k, v in video.items() if v is not None})
     elif tag_error is not None:
         raise ValueError(f"cannot read this audio file ({tag_error})")
