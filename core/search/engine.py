@@ -1,0 +1,183 @@
+"""Natural-language search over the library: intent -> hybrid ranking -> filters and feature matches -> Hits."""
+
+from __future__ import annotations
+
+import json
+import time
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from core.db.items import items_by_ids, media_item
+from core.embed import store
+from core.models import Hit, Reason
+from core.search import lexical
+from core.search.fusion import RankParams, Scored, SearchContext, rank
+from core.search.intent import Intent, parse
+from core.search.vocabulary import load_vocabulary
+
+FEATURE_BOOST = 0.3
+GENRE_BOOST = 0.15
+ARTIST_BOOST = 0.3
+UNKNOWN_YEAR_PENALTY = 0.1
+
+
+def _query_encoder(enc):
+    @lru_cache(maxsize=256)
+    def encode(text: str) -> np.ndarray:
+        return enc.encode([text])[0]
+
+    return encode
+
+
+def context(library, params: RankParams | None = None) -> SearchContext:
+    """The library's search context; the model only loads when there are vectors to search."""
+    enc = store.encoder(library)
+    index = store.vector_index(library, enc.name)
+    encode = vocab = None
+    if len(index):
+        encode = library.component(f"query_encoder:{enc.name}", lambda: _query_encoder(enc))
+        vocab = library.component(f"vocabulary:{enc.name}", lambda: load_vocabulary(library, enc))
+    return SearchContext(library.store.reader(), index if len(index) else None, encode, vocab,
+                         params or RankParams())
+
+
+def _feature_value(features: dict[str, Any], key: str) -> float | None:
+    """A feature by name, with the common equivalents the analysers may store."""
+    value = features.get(key)
+    if value is None and key == "energy" and features.get("rms_db") is not None:
+        value = min(max((float(features["rms_db"]) + 40.0) / 30.0, 0.0), 1.0)  # -40 dB -> 0, -10 dB -> 1
+    if value is None and key == "tempo":
+        value = features.get("bpm")
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _feature_matches(conn, ids: list[int], wanted: dict) -> dict[int, dict[str, float]]:
+    """{item id: {feature: value}} for the feature ranges of the intent each item satisfies."""
+    if not wanted or not ids:
+        return {}
+    out: dict[int, dict[str, float]] = {}
+    marks = ",".join("?" * len(ids))
+    try:
+        rows = conn.execute(f"SELECT item_id, features FROM audio_features WHERE item_id IN ({marks})", ids)
+        rows = rows.fetchall()
+    except Exception:  # noqa: BLE001 - analysis not built or its table differs: no feature evidence
+        return {}
+    for row in rows:
+        try:
+            features = json.loads(row[1])
+        except (TypeError, ValueError):
+            continue
+        matched = {}
+        for key, (lo, hi) in wanted.items():
+            value = _feature_value(features, key)
+            if value is not None and (lo is None or value >= lo) and (hi is None or value <= hi):
+                matched[key] = round(value, 3)
+        if matched:
+            out[row[0]] = matched
+    return out
+
+
+def _history(conn, ids: list[int], profile: str) -> tuple[dict[int, float], set[int]]:
+    """(last played time by id, liked ids) for the candidates."""
+    marks = ",".join("?" * len(ids))
+    last = {r[0]: r[1] for r in conn.execute(
+        f"SELECT item_id, MAX(started_at) FROM play_events WHERE profile = ? AND item_id IN ({marks}) "
+        "GROUP BY item_id", [profile, *ids])}
+    liked = {r[0] for r in conn.execute(
+        f"SELECT item_id FROM ratings WHERE profile = ? AND value > 0 AND item_id IN ({marks})", [profile, *ids])}
+    return last, liked
+
+
+def _filter_only(conn, intent: Intent, kind: str | None, n: int) -> list[Scored]:
+    """Queries with no words ("music before 2000", "my favourites"): every item, filters decide."""
+    sql, params = "SELECT id FROM items WHERE status = 'ok'", []
+    if kind:
+        sql += " AND kind = ?"
+        params.append(kind)
+    if intent.year_min:
+        sql += " AND year >= ?"
+        params.append(intent.year_min)
+    if intent.year_max:
+        sql += " AND year <= ?"
+        params.append(intent.year_max)
+    sql += " ORDER BY artist, album, track_no, title LIMIT ?"
+    return [Scored(r[0], 0.0) for r in conn.execute(sql, [*params, n])]
+
+
+def search(library, query: str, limit: int = 20, kind: str | None = None, profile: str = "default",
+           params: RankParams | None = None) -> list[Hit]:
+    """Hybrid natural-language search; every Hit has a `matches_query` Reason saying why."""
+    intent = parse(query)
+    explicit_kind = kind in ("audio", "video")
+    kind = kind if explicit_kind else intent.kind
+    ctx = context(library, params)
+    conn = ctx.conn
+    pool = max(ctx.params.candidates, limit * 5)
+    if intent.words:
+        scored = rank(ctx, intent, pool, store.KIND_CODES.get(kind) if explicit_kind else None)
+    else:
+        scored = _filter_only(conn, intent, kind, pool if intent.has_filters else limit)
+    if not scored:
+        return []
+    ids = [s.item_id for s in scored]
+    rows = items_by_ids(conn, ids)
+    last, liked = _history(conn, ids, profile)
+    now = time.time()
+
+    def keep(s: Scored, use_kind: bool) -> bool:
+        row = rows.get(s.item_id)
+        if row is None or row["status"] != "ok" or (use_kind and kind and row["kind"] != kind):
+            return False
+        year = row["year"]
+        if year and ((intent.year_min and year < intent.year_min) or (intent.year_max and year > intent.year_max)):
+            return False
+        duration = row["duration"]
+        if duration and ((intent.duration_max and duration > intent.duration_max)
+                         or (intent.duration_min and duration < intent.duration_min)):
+            return False
+        if intent.unplayed and s.item_id in last:
+            return False
+        if intent.not_played_days and now - last.get(s.item_id, 0.0) < intent.not_played_days * 86400:
+            return False
+        return not (intent.favourites and s.item_id not in liked)
+
+    kept = [s for s in scored if keep(s, True)]
+    if not kept and kind and not explicit_kind:  # "music" in a film library: a word, not a filter
+        kept = [s for s in scored if keep(s, False)]
+    features = _feature_matches(conn, [s.item_id for s in kept], intent.features)
+    artist_key = (intent.artist or "").lower()
+    final: list[tuple[float, Scored, dict]] = []
+    for s in kept:
+        row = rows[s.item_id]
+        bonus = 0.0
+        matched = features.get(s.item_id, {})
+        if intent.features:
+            bonus += FEATURE_BOOST * len(matched) / len(intent.features)
+        genre = (row["genre"] or "").lower()
+        if intent.genres and any(g in genre for g in intent.genres):
+            bonus += GENRE_BOOST
+        if artist_key and artist_key in (row["artist"] or "").lower():
+            bonus += ARTIST_BOOST
+        if (intent.year_min or intent.year_max) and not row["year"]:
+            bonus -= UNKNOWN_YEAR_PENALTY
+        final.append((s.score + bonus, s, matched))
+    final.sort(key=lambda t: (-t[0], t[1].item_id))
+    final = final[:limit]
+    words = lexical.matched_words(conn, [s.item_id for _, s, _ in final], intent.words)
+    hits = []
+    for score, s, matched in final:
+        detail: dict[str, Any] = {"query": intent.query, "words": words.get(s.item_id, [])}
+        if s.semantic is not None:
+            detail["similarity"] = round(float(s.semantic), 4)
+        if matched:
+            detail["features"] = matched
+        if s.expansion_terms:
+            detail["related_terms"] = list(s.expansion_terms)
+        hits.append(Hit(media_item(rows[s.item_id]), round(float(score), 6),
+                        (Reason("matches_query", float(score), detail),)))
+    return hits

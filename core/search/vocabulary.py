@@ -1,0 +1,101 @@
+"""The library's own tag vocabulary (genres, styles, moods, analysis phrases), embedded for query expansion.
+
+A query word that no item carries ("1960s", "chill") is mapped to the nearest terms the library does use
+("60s", "chillout") by cosine similarity of their embeddings; the lexical stage then searches for those.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections import Counter
+from collections.abc import Callable
+
+import numpy as np
+
+MAX_TERMS = 20_000
+TERM_KEYS = ("genre", "style", "mood", "grouping", "keywords", "tags", "subgenre")
+_SPLIT = re.compile(r"\s*[,;/|]\s*")
+
+
+def split_terms(value: str) -> list[str]:
+    """Tag values like "Rock; Pop / Indie" -> ["rock", "pop", "indie"]."""
+    return [t.strip().lower() for t in _SPLIT.split(value or "") if 1 < len(t.strip()) <= 60]
+
+
+def library_terms(conn: sqlite3.Connection) -> Counter:
+    """Document frequency of every genre/tag/descriptor term in the library."""
+    df: Counter = Counter()
+    for (genre,) in conn.execute("SELECT genre FROM items WHERE status = 'ok' AND genre != ''"):
+        df.update(set(split_terms(genre)))
+    marks = ",".join("?" * len(TERM_KEYS))
+    for (value,) in conn.execute(f"SELECT value FROM tags WHERE key IN ({marks})", TERM_KEYS):
+        df.update(set(split_terms(value)))
+    try:
+        for (phrases,) in conn.execute("SELECT phrases FROM descriptors"):
+            try:
+                df.update({str(p).lower() for p in json.loads(phrases) if isinstance(p, str) and len(p) <= 60})
+            except (TypeError, ValueError):
+                continue
+    except sqlite3.OperationalError:
+        pass
+    return df
+
+
+class Vocabulary:
+    """Terms, their document frequencies and unit vectors."""
+
+    def __init__(self, terms: list[str], df: np.ndarray, vectors: np.ndarray) -> None:
+        self.terms = terms
+        self.df = df
+        self.vectors = vectors
+        self._index = {t: i for i, t in enumerate(terms)}
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def nearest(self, query_vec: np.ndarray, k: int, min_sim: float) -> list[tuple[str, float]]:
+        """Up to k vocabulary terms with cosine >= min_sim to the query, best first."""
+        if not self.terms or k <= 0:
+            return []
+        sims = self.vectors @ query_vec
+        k = min(k, len(sims))
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[np.argsort(-sims[top])]
+        return [(self.terms[i], float(sims[i])) for i in top if sims[i] >= min_sim]
+
+    @classmethod
+    def build(cls, df: Counter, encode: Callable[[list[str]], np.ndarray], cached: dict[str, np.ndarray] | None = None,
+              max_terms: int = MAX_TERMS) -> Vocabulary:
+        """Embed the most frequent terms (re-using `cached` vectors by term)."""
+        terms = [t for t, _ in df.most_common(max_terms)]
+        cached = cached or {}
+        todo = [t for t in terms if t not in cached]
+        new = dict(zip(todo, encode(todo), strict=True)) if todo else {}
+        if not terms:
+            return cls([], np.zeros(0, np.int64), np.zeros((0, 1), np.float32))
+        vectors = np.stack([cached.get(t) if t in cached else new[t] for t in terms]).astype(np.float32)
+        return cls(terms, np.array([df[t] for t in terms], np.int64), vectors)
+
+
+def load_vocabulary(library, encoder) -> Vocabulary:
+    """The library's vocabulary for the current model; term vectors are cached in `vocab_embeddings`."""
+    model = encoder.name
+    conn = library.store.reader()
+    df = library_terms(conn)
+    cached: dict[str, np.ndarray] = {}
+    try:
+        for term, blob in conn.execute("SELECT term, vector FROM vocab_embeddings WHERE model = ?", (model,)):
+            cached[term] = np.frombuffer(blob, np.float32)
+    except sqlite3.OperationalError:
+        cached = {}
+    vocab = Vocabulary.build(df, encoder.encode, cached)
+    new = [(model, t, vocab.vectors[i].tobytes()) for i, t in enumerate(vocab.terms) if t not in cached]
+    if new:
+        try:
+            with library.store.write() as w:
+                w.executemany("INSERT OR REPLACE INTO vocab_embeddings (model, term, vector) VALUES (?, ?, ?)", new)
+        except sqlite3.OperationalError:
+            pass
+    return vocab
