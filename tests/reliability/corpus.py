@@ -117,7 +117,7 @@ def make_corpus(root: Path, seed: int = 8) -> dict[str, list[Path]]:
     (deep / "deep.wav").write_bytes(originals[".wav"])
     out["good"].append(deep / "deep.wav")
     very = root / "verydeep"
-    for i in range(90):  # beyond the walk's depth limit: not followed, no recursion error
+    for _ in range(90):  # beyond the walk's depth limit: not followed, no recursion error
         very = very / "v"
     very.mkdir(parents=True)
     (very / "too-deep.wav").write_bytes(originals[".wav"])

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from core.db.integrity import check
-from tests.reliability.corpus import make_corpus
 from tests.media import write_audio
+from tests.reliability.corpus import make_corpus
 
 REPO = Path(__file__).resolve().parents[2]
 
