@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
-./.venv/bin/ruff check core ui tests bench main.py
+./.venv/bin/ruff check .
 ./.venv/bin/python -m pytest "$@"
