@@ -96,9 +96,7 @@ def gguf_problem(path: Path | str) -> str | None:
     Uses the explain stage's validator when it exists, else checks magic, version and counts.
     """
     try:
-        from core.explain import runtime  # the explain stage's own validator, when built
-
-        validator = getattr(runtime, "validate_gguf", None)
+        from core.explain.gguf import read_gguf as validator  # the explain stage's strict validator
     except Exception:  # noqa: BLE001 - the stage may not exist yet or fail to import
         validator = None
     if validator is not None:
