@@ -1,0 +1,1 @@
+"""Explanations: local LLM runtime (llama-cpp-python), prompts, grounding checker, templates."""

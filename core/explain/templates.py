@@ -1,0 +1,185 @@
+"""Template explanations: natural, varied sentences built only from the evidence.
+
+Each reason kind has a few clause phrasings (each one grammatical after "because"). A sentence is an
+opener, the strongest reason's clause and up to two more. The same clauses are the slots of the
+constrained-decoding grammar (`grammar.py`), so the LLM path can never say more than a template could.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from core.explain.evidence import Evidence
+from core.models import Reason
+
+OPENERS = ("Because ", "Picked because ", "Here because ", "Chosen because ")
+JOINERS = (", and ", "; also, ", ", and ")
+NUMBER_WORDS = {2: "twice"}
+
+
+def name(text: str) -> str:
+    """A title/artist as explanations mark it."""
+    return f"*{text}*"
+
+
+def times(count: Any) -> str:
+    n = _int(count)
+    if n is None or n <= 0:
+        return ""
+    return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(round(float(value)))
+    except (TypeError, ValueError):
+        return None
+
+
+def _num(value: Any) -> str:
+    number = float(value)
+    return str(int(round(number))) if abs(number - round(number)) < 0.05 or abs(number) >= 20 else f"{number:.1f}"
+
+
+def _list(words: list[str]) -> str:
+    words = [w for w in words if w]
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def feature_phrases(features: dict[str, Any]) -> list[str]:
+    """{"tempo": [128, 130], "key": ["A minor", "A minor"]} -> ["a similar tempo (128 and 130 BPM)", ...]."""
+    out = []
+    for feature, values in list((features or {}).items())[:3]:
+        vals = list(values) if isinstance(values, list | tuple) else [values]
+        label = str(feature).replace("_", " ")
+        nums = [v for v in vals if isinstance(v, int | float) and not isinstance(v, bool)]
+        unit = " BPM" if label in ("tempo", "bpm") else ""
+        label = "tempo" if label == "bpm" else label
+        if len(nums) == 2:
+            a, b = _num(nums[0]), _num(nums[1])
+            out.append(f"the same {label} ({a}{unit})" if a == b else f"a similar {label} ({a} and {b}{unit})")
+        elif len(nums) == 1:
+            out.append(f"a similar {label} ({_num(nums[0])}{unit})")
+        else:
+            words = [str(v) for v in vals if str(v)]
+            if len(words) == 2 and words[0] == words[1]:
+                out.append(f"the same {label} ({words[0]})")
+            elif words:
+                out.append(f"a similar {label} ({words[0]})")
+    return out
+
+
+def clauses(reason: Reason, ev: Evidence, mentioned: set[str] | None = None) -> list[str]:
+    """Phrasings of one reason, each grammatical after "because"; [] for kinds not worth saying.
+    A name already in `mentioned` is not repeated (a second mention reads as a loop)."""
+    d = reason.detail
+    mentioned = mentioned or set()
+    thing = "film" if ev.kind == "video" else "track"
+    other = d.get("title") or d.get("with_title") or d.get("to_title") or ""
+    k = reason.kind
+    if k == "because_you_played":
+        if not other:
+            return []
+        t = times(d.get("plays"))
+        return [f"you played {name(other)} {t}".strip(), f"you have played {name(other)} {t}".strip()]
+    if k == "co_played":
+        if not other:
+            return []
+        t = times(d.get("count"))
+        return [f"you often play it together with {name(other)}",
+                f"you played it together with {name(other)} {t}".strip()]
+    if k in ("similar_sound", "similar_look"):
+        verb = "sounds" if k == "similar_sound" else "looks"
+        feats = feature_phrases(d.get("features") or {})
+        if other in mentioned:
+            return [f"it has {_list(feats)}", f"it also has {_list(feats)}"] if feats else [f"it {verb} alike"]
+        base = [f"it {verb} like {name(other)}"] if other else [f"it {verb} like what you play"]
+        if feats:
+            return [f"{base[0]}, with {_list(feats)}", f"it has {_list(feats)}" + (f", like {name(other)}" if other else "")]
+        return base
+    if k == "similar_text":
+        shared = d.get("shared") or []
+        if not shared:
+            return [f"it is described much like {name(other)}"] if other else []
+        words = _list(shared[:4])
+        if other and other not in mentioned:
+            return [f"it shares {words} with {name(other)}", f"like {name(other)}, it is {words}"]
+        return [f"it is {words}"]
+    if k == "matches_query":
+        words = d.get("words") or []
+        if words:
+            return [f"it matches your search for {_list(words[:4])}", f"your search for {_list(words[:4])} fits it"]
+        query = d.get("query") or ""
+        return [f"it matches your search for {name(query)}"] if query else []
+    if k == "liked":
+        title = d.get("title") or ""
+        if d.get("artist"):
+            return [f"you liked {name(d['artist'])}", f"you liked music by {name(d['artist'])}"]
+        if title and title != ev.facts.get("title"):
+            return [f"you liked {name(title)}"]
+        return ["you liked it", f"you liked this {thing}"]
+    if k == "popular_with_you":
+        t = times(d.get("plays"))
+        return [f"you have played it {t}", f"you played it {t}"] if t else ["you play it often"]
+    if k == "not_played_lately":
+        days = _int(d.get("days"))
+        if days and days > 1:
+            return [f"you haven't played it in {days} days", f"it has been {days} days since you played it"]
+        return ["you haven't played it lately"]
+    if k == "same_artist":
+        artist = d.get("artist") or ev.facts.get("artist") or ""
+        return [f"it is by {name(artist)} too", f"it is another {thing} by {name(artist)}"] if artist else []
+    if k == "fresh":
+        return ["you have never played it", f"it is a {thing} you have not played yet"]
+    return []
+
+
+def variant(ev: Evidence, salt: str = "") -> int:
+    """A stable per-item choice so a list of explanations does not repeat one phrasing."""
+    return int(hashlib.sha1(f"{ev.item_id}|{ev.digest()}|{salt}".encode()).hexdigest()[:8], 16)
+
+
+def reason_clauses(ev: Evidence) -> list[list[str]]:
+    """Clause variants of each reason worth saying, strongest first (at most three)."""
+    out: list[list[str]] = []
+    mentioned: set[str] = set()
+    for reason in ev.top_reasons():
+        options = clauses(reason, ev, mentioned)
+        if options and options not in out:
+            out.append(options)
+            mentioned.update(str(v) for k, v in reason.detail.items() if isinstance(v, str))
+    return out[:3]
+
+
+def sentence(opener: str, chosen: list[str], joiner: str = ", and ") -> str:
+    """Opener + first clause; further clauses form a second sentence."""
+    text = opener + chosen[0] + "."
+    if len(chosen) > 1:
+        rest = chosen[1] if len(chosen) == 2 else chosen[1] + joiner + chosen[2]
+        text += " " + rest[0].upper() + rest[1:] + "."
+    return text
+
+
+def fallback_sentence(ev: Evidence) -> str:
+    """When there is no reason to give: say what it is."""
+    f = ev.facts
+    thing = "film" if ev.kind == "video" else "track"
+    parts = [f"{name(f['title'])}" if f.get("title") else f"This {thing}"]
+    if f.get("artist"):
+        parts.append(f"by {name(f['artist'])}")
+    extra = [w for w in (f.get("genre"), *ev.descriptors[:2]) if w]
+    tail = f": {_list(extra)}" if extra else ""
+    return f"From your library: {' '.join(parts)}{tail}."
+
+
+def template_explanation(ev: Evidence) -> str:
+    """One or two natural sentences from the evidence (deterministic, varied across items)."""
+    groups = reason_clauses(ev)
+    if not groups:
+        return fallback_sentence(ev)
+    pick = variant(ev)
+    chosen = [g[(pick >> (3 * i)) % len(g)] for i, g in enumerate(groups)]
+    return sentence(OPENERS[pick % len(OPENERS)], chosen, JOINERS[(pick >> 9) % len(JOINERS)])
