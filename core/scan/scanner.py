@@ -29,6 +29,7 @@ class ScanReport:
     added: int = 0
     updated: int = 0
     moved: int = 0
+    reencoded: int = 0
     unchanged: int = 0
     missing: int = 0
     failed: int = 0
@@ -156,24 +157,25 @@ def scan(
                 folder = q.from_db_path(dir_value)
                 if folder in visited or any(folder == s or folder.startswith(s + os.sep) for s in skip):
                     continue
-                ids = [r[0] for r in store.conn.execute(
-                    "SELECT id FROM items WHERE dir = ? AND status != 'missing'", (dir_value,))]
-                _mark_missing(dir_value, ids)
+                gone = [(r[0], r[1]) for r in store.conn.execute(
+                    "SELECT id, path FROM items WHERE dir = ? AND status != 'missing'", (dir_value,))]
+                _mark_missing(gone)
             batch.add(lambda c, rid=root_id: c.execute(
                 "UPDATE roots SET last_status = 'ok', last_scan_at = ? WHERE id = ?", (time.time(), rid)))
 
-    def _mark_missing(folder_value: str | bytes, ids: list[int]) -> None:
-        # The dir check makes this a no-op for an item re-linked to a new folder in the same batch.
-        if ids:
+    def _mark_missing(gone: list[tuple[int, str | bytes]]) -> None:
+        # The path check makes this a no-op for an item already re-linked to a new path (moved,
+        # renamed or re-encoded) whose result was committed before this mark.
+        if gone:
             now = time.time()
             batch.add(lambda c: c.executemany(
-                "UPDATE items SET status = 'missing', missing_since = ?, updated_at = ? WHERE id = ? AND dir = ?",
-                [(now, now, i, folder_value) for i in ids]))
+                "UPDATE items SET status = 'missing', missing_since = ?, updated_at = ? WHERE id = ? AND path = ?",
+                [(now, now, i, path_value) for i, path_value in gone]))
 
     def _diff_folder(root_id: int, folder: str, files: list[FileEntry]) -> Iterator[tuple[str, str]]:
         known = {
             q.from_db_path(r["filename"]): r for r in store.conn.execute(
-                "SELECT id, filename, size, mtime_ns, inode, status, extract_version FROM items WHERE dir = ?",
+                "SELECT id, path, filename, size, mtime_ns, inode, status, extract_version FROM items WHERE dir = ?",
                 (q.to_db_path(folder),))
         }
         names = set()
@@ -190,8 +192,8 @@ def scan(
                 continue
             inflight[entry.path] = (entry, row["id"] if row is not None else None, root_id)
             yield (entry.path, covers_dir)
-        gone = [r["id"] for name, r in known.items() if name not in names and r["status"] != "missing"]
-        _mark_missing(q.to_db_path(folder), gone)
+        gone = [(r["id"], r["path"]) for name, r in known.items() if name not in names and r["status"] != "missing"]
+        _mark_missing(gone)
 
     def on_result(path: str, result: Any) -> None:
         entry, item_id, root_id = inflight.pop(path)
@@ -254,6 +256,10 @@ def _store_result(conn, entry: FileEntry, item_id: int | None, root_id: int, res
         item_id = _find_moved(conn, result)
         if item_id is not None:
             report.moved += 1
+        else:
+            item_id = _find_reencoded(conn, result, location["dir"])
+            if item_id is not None:
+                report.reencoded += 1
     else:
         report.updated += 1
     values.update(location)
@@ -279,3 +285,32 @@ def _find_moved(conn, result: dict) -> int | None:
         if row["status"] == "missing" or not os.path.exists(q.from_db_path(row["path"])):
             return row["id"]
     return None
+
+
+def _find_reencoded(conn, result: dict, new_dir: str | bytes) -> int | None:
+    """The item this new file replaces when it is a re-encode (new bytes, so no hash match).
+
+    Same kind, same title, artist, album and track number, duration within 2 s, and the old file
+    gone. Tags that only come from the file name (no artist and album) must also be in the same
+    folder. Exactly one candidate, or none: an ambiguous match is never guessed.
+    """
+    fields = result["fields"]
+    if not fields.get("title"):
+        return None
+    rows = conn.execute(
+        "SELECT id, path, dir, status, duration FROM items WHERE kind = ? AND title = ? AND artist = ? "
+        "AND album = ? AND track_no IS ? AND status != 'failed'",
+        (result["kind"], fields["title"], fields.get("artist") or "", fields.get("album") or "",
+         fields.get("track_no")),
+    ).fetchall()
+    duration = result["facts"].get("duration")
+    matches = []
+    for row in rows:
+        if row["status"] != "missing" and os.path.exists(q.from_db_path(row["path"])):
+            continue  # the old file is still there: this is a second copy, not a replacement
+        if not (fields.get("artist") and fields.get("album")) and row["dir"] != new_dir:
+            continue
+        if duration and row["duration"] and abs(duration - row["duration"]) > 2.0:
+            continue
+        matches.append(row["id"])
+    return matches[0] if len(matches) == 1 else None
