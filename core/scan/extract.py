@@ -96,6 +96,28 @@ def video_facts(path: str) -> dict[str, Any]:
     }
 
 
+_FOLDER_CACHE: dict[str, tuple[int, dict[str, str]]] = {}
+
+
+def _folder_index(folder: str) -> dict[str, str] | None:
+    """The folder's sidecar index, cached for the folder this worker is in (tasks arrive folder by
+    folder), so a folder of n files is listed once, not n times. Revalidated by the folder's mtime."""
+    try:
+        mtime = os.stat(folder).st_mtime_ns
+    except OSError:
+        return None
+    cached = _FOLDER_CACHE.get(folder)
+    if cached is not None and cached[0] == mtime:
+        return cached[1]
+    try:
+        index = sidecars.folder_index(os.listdir(folder))
+    except OSError:
+        return None
+    _FOLDER_CACHE.clear()  # one folder at a time: memory stays flat
+    _FOLDER_CACHE[folder] = (mtime, index)
+    return index
+
+
 def extract_file(task: tuple[str, str]) -> dict[str, Any]:
     """Everything Encore reads from one media file. `task` = (path, covers_dir)."""
     path, covers_dir = task
@@ -137,7 +159,7 @@ def extract_file(task: tuple[str, str]) -> dict[str, Any]:
     result["tags"] = meta["tags"]
     result["extra"] = meta["extra"]
 
-    found = sidecars.find_sidecars(path)
+    found = sidecars.find_sidecars(path, _folder_index(os.path.dirname(path)))
     side: list[tuple[str, str, str]] = []
     for kind_name, parser in (("lrc", sidecars.parse_lrc), ("srt", sidecars.parse_srt)):
         if kind_name in found:

@@ -77,8 +77,16 @@ def parse_nfo(text: str) -> dict[str, str]:
     return out
 
 
-def find_sidecars(media_path: str, listing: list[str] | None = None) -> dict[str, str]:
-    """Paths of sidecars for a media file: {'lrc': .., 'srt': .., 'nfo': .., 'cover': ..}."""
+def folder_index(listing: list[str]) -> dict[str, str]:
+    """Lower-cased name -> real name of a folder's entries (build once per folder, reuse per file)."""
+    return {entry.lower(): entry for entry in listing}
+
+
+def find_sidecars(media_path: str, listing: list[str] | dict[str, str] | None = None) -> dict[str, str]:
+    """Paths of sidecars for a media file: {'lrc': .., 'srt': .., 'nfo': .., 'cover': ..}.
+
+    `listing` is the folder's names, or its `folder_index()` (cheaper when many files share a folder).
+    """
     folder, name = os.path.split(media_path)
     stem = os.path.splitext(name)[0]
     if listing is None:
@@ -86,7 +94,7 @@ def find_sidecars(media_path: str, listing: list[str] | None = None) -> dict[str
             listing = os.listdir(folder)
         except OSError:
             return {}
-    lower = {entry.lower(): entry for entry in listing}
+    lower = listing if isinstance(listing, dict) else folder_index(listing)
     found: dict[str, str] = {}
     stem_l = stem.lower()
     for kind in ("lrc", "srt", "nfo"):
