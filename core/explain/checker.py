@@ -26,7 +26,8 @@ a an the and or also too as of to in on at by for with from it its this that the
 were be been has have had both which so because since plus than more very just quite much here there
 picked chosen recommended suggested pick choice reason why fits fit matches match matching shares share
 sharing same similar similarly like alike close closely much your you you've you're has similar with
-another other each either similarity well into over one's here's it's lot lots bit little
+another other each either similarity well into over ones heres its lot lots bit little library collection
+youve youre
 """.split())
 # Words that assert something only some reason kinds support.
 GATED: dict[str, set[str]] = {}
@@ -39,8 +40,8 @@ for _words, _kinds in (
     ("described description tagged tags", {"similar_text"}),
     ("search searched query asked", {"matches_query"}),
     ("liked love loved favourite favorite enjoyed", {"liked"}),
-    ("haven't hasn't not days since lately while recently ago", {"not_played_lately"}),
-    ("never new fresh unplayed yet not haven't heard", {"fresh"}),
+    ("havent hasnt not days since lately while recently ago", {"not_played_lately"}),
+    ("never new fresh unplayed yet not havent heard", {"fresh"}),
     ("artist artists by music", {"same_artist", "liked"}),
 ):
     for _w in _words.split():
@@ -51,12 +52,17 @@ KIND_WORDS = {"audio": {"track", "tracks", "song", "songs", "tune", "piece", "mu
 NUMBER_WORDS = {"once": 1, "twice": 2, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                 "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12,
                 "twenty": 20, "thirty": 30, "hundred": 100, "thrice": 3}
-FIRST_PERSON = {"i", "me", "my", "mine", "we", "us", "our", "i'm", "i'll", "i've", "i'd", "we're", "let's"}
+FIRST_PERSON = {"i", "me", "my", "mine", "we", "us", "our", "im", "ill", "ive", "id", "lets"}
 DEGENERATE = re.compile(r"sorry|apolog|cannot|can't|unable|as an ai|language model|assistant|http|www\.|"
                         r"<\||\|>|```|\b(?:instruction|prompt|system|user)s?\b", re.I)
 BAD_CHARS = re.compile(r"[?#<>\[\]{}|\\=_~^@$\n]")
 WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|\d+(?:[.,]\d+)?%?")
 MIN_WORDS, MAX_WORDS = 4, 45
+
+
+def _key(text: str) -> str:
+    """normalize_key with apostrophes dropped first ("haven't" -> "havent", "it's" -> "its")."""
+    return normalize_key(re.sub("['\u2019\u02bc`]", "", text))
 
 
 @dataclass
@@ -80,7 +86,7 @@ class Grounding:
         names = sorted(ev.names(), key=len, reverse=True)
         if any(r.kind == "matches_query" and r.detail.get("query") for r in ev.reasons):
             names += [r.detail["query"] for r in ev.reasons if r.kind == "matches_query" and r.detail.get("query")]
-        self.name_keys = [k for k in dict.fromkeys(normalize_key(n) for n in names) if k]
+        self.name_keys = [k for k in dict.fromkeys(_key(n) for n in names) if k]
         self.name_words = {w for k in self.name_keys for w in k.split()}
         words: set[str] = set()
         numbers: set[float] = set()
@@ -122,7 +128,7 @@ class Grounding:
         out = {w for w, ks in GATED.items() if r.kind in ks}
         for value in r.detail.values():
             if isinstance(value, str):
-                out.update(normalize_key(value).split())
+                out.update(_key(value).split())
             elif isinstance(value, list):
                 for v in value:
                     out.update(_tokens(str(v)))
@@ -133,7 +139,7 @@ class Grounding:
     # ----- the rules --------------------------------------------------------------------------
     def _mask_names(self, text: str) -> tuple[str, bool]:
         """Replace whole evidence names by a placeholder; report whether any name was found."""
-        masked = " " + normalize_key(text.replace("*", " ")) + " "
+        masked = " " + _key(text.replace("*", " ")) + " "
         found = False
         for i, key in enumerate(self.name_keys):
             pattern = " " + key + " "
@@ -210,7 +216,7 @@ class Grounding:
         if text.count("*") % 2:
             problems.append("unbalanced name marks")
         for quoted in re.findall(r"\*([^*]+)\*", text):
-            if normalize_key(quoted) not in self.name_keys:
+            if _key(quoted) not in self.name_keys:
                 problems.append(f"*{quoted[:40]}* is not a name in the evidence")
         masked, found_name = self._mask_names(text)
         if self.anchors and not found_name and not (set(masked.split()) & self.anchors):
@@ -226,7 +232,7 @@ class Grounding:
 
 
 def _tokens(text: str) -> set[str]:
-    return {t.lower() for t in WORD.findall(normalize_key(text))}
+    return {t.lower() for t in WORD.findall(_key(text))}
 
 
 def _number_forms(value: float) -> set[float]:

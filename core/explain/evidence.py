@@ -21,7 +21,7 @@ NAME_CHARS = 80  # titles, artists, albums as shown in explanations
 WORD_CHARS = 30  # one genre/descriptor/shared word
 MAX_WORDS = 8  # shared words / descriptors kept per list
 MAX_REASONS = 4
-NAME_KEYS = ("title", "with_title", "to_title", "artist", "album", "composer")
+NAME_KEYS = ("title", "with_title", "to_title", "artist")
 
 
 def display_name(value: Any) -> str:
@@ -41,10 +41,20 @@ def short_word(value: Any, lower: bool = True) -> str:
     return " ".join(text.split())[:WORD_CHARS].strip()
 
 
+def genre_words(value: Any) -> list[str]:
+    """Genre tag text as at most three short labels ("Rock; Pop" -> ["rock", "pop"]); a "genre" that
+    is really a sentence (an injection attempt) keeps none of its sentence."""
+    parts = re.split(r"[.;,/|\\:!?\n]+", clean_text(value, max_chars=200))
+    out = [short_word(p) for p in parts if 0 < len(p.split()) <= 3]
+    return [w for w in dict.fromkeys(out) if w][:3]
+
+
 def _words(values: Any) -> list[str]:
     out: list[str] = []
     for v in values if isinstance(values, list | tuple) else []:
         w = short_word(v)
+        if len(w.split()) > 3:
+            continue
         if w and w not in out:
             out.append(w)
         if len(out) >= MAX_WORDS:
@@ -103,8 +113,9 @@ class Evidence:
         return sorted(positive, key=lambda r: -r.weight)[:MAX_REASONS]
 
     def names(self) -> list[str]:
-        """Every proper name the text may mention (titles, artists, albums, composers)."""
-        out = [self.facts.get(k, "") for k in ("title", "artist", "album", "composer")]
+        """Every proper name the text may mention: titles and artists of the item, the seed and the
+        reasons (albums and composers are facts for the model, not names for the answer)."""
+        out = [self.facts.get(k, "") for k in ("title", "artist")]
         if self.seed:
             out += [self.seed.get(k, "") for k in ("title", "artist")]
         for r in self.reasons:
@@ -113,7 +124,8 @@ class Evidence:
 
     def to_list(self) -> list[dict[str, Any]]:
         """The evidence as shown in `--json` output."""
-        item = {"kind": "item", **{k: v for k, v in self.facts.items() if v not in ("", None)}}
+        item = {"kind": "item", **{("media" if k == "kind" else k): v for k, v in self.facts.items()
+                                   if v not in ("", None)}}
         if self.descriptors:
             item["descriptors"] = list(self.descriptors)
         out = [item]
@@ -133,7 +145,7 @@ def item_facts(row: Any) -> dict[str, Any]:
     facts: dict[str, Any] = {"kind": get("kind") or "audio", "title": display_name(get("title") or "")}
     for key in ("artist", "album", "composer"):
         facts[key] = display_name(get(key) or "")
-    facts["genre"] = short_word(get("genre") or "")
+    facts["genre"] = " / ".join(genre_words(get("genre") or ""))
     year = _number(get("year"))
     facts["year"] = int(year) if year and 1000 < year < 3000 else None
     return facts

@@ -11,7 +11,7 @@ import json
 import time
 from typing import Any
 
-from core.explain.evidence import Evidence, build_evidence, item_facts, short_word
+from core.explain.evidence import Evidence, build_evidence, genre_words, item_facts, short_word
 from core.models import Reason
 from core.text import normalize_key
 
@@ -91,7 +91,7 @@ def from_facts(library: Any, row: Any, seed_row: Any | None) -> list[Reason]:
 def _shared_words(library: Any, row: Any, seed_row: Any) -> list[str]:
     """Genre and descriptor words both items carry."""
     def words(r: Any) -> list[str]:
-        out = [short_word(g) for g in str(r["genre"] or "").replace(";", "/").split("/")]
+        out = genre_words(r["genre"] or "")
         return [w for w in out + [short_word(d) for d in descriptors_of(library, r["id"])] if w]
 
     theirs = set(words(seed_row))

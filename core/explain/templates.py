@@ -106,8 +106,8 @@ def clauses(reason: Reason, ev: Evidence, mentioned: set[str] | None = None) -> 
             return [f"it is described much like {name(other)}"] if other else []
         words = _list(shared[:4])
         if other and other not in mentioned:
-            return [f"it shares {words} with {name(other)}", f"like {name(other)}, it is {words}"]
-        return [f"it is {words}"]
+            return [f"like {name(other)}, it is tagged {words}", f"it is tagged {words}, like {name(other)}"]
+        return [f"it is tagged {words}", f"it is also tagged {words}"]
     if k == "matches_query":
         words = d.get("words") or []
         if words:
@@ -123,7 +123,9 @@ def clauses(reason: Reason, ev: Evidence, mentioned: set[str] | None = None) -> 
         return ["you liked it", f"you liked this {thing}"]
     if k == "popular_with_you":
         t = times(d.get("plays"))
-        return [f"you have played it {t}", f"you played it {t}"] if t else ["you play it often"]
+        if not t:
+            return ["you play it often"]
+        return [f"you have played it {t}"] + ([f"it has {_int(d.get('plays'))} plays from you"] if t.endswith("s") else [])
     if k == "not_played_lately":
         days = _int(d.get("days"))
         if days and days > 1:
@@ -180,6 +182,14 @@ def template_explanation(ev: Evidence) -> str:
     groups = reason_clauses(ev)
     if not groups:
         return fallback_sentence(ev)
-    pick = variant(ev)
-    chosen = [g[(pick >> (3 * i)) % len(g)] for i, g in enumerate(groups)]
-    return sentence(OPENERS[pick % len(OPENERS)], chosen, JOINERS[(pick >> 9) % len(JOINERS)])
+    from core.explain.checker import Grounding
+
+    grounding = Grounding(ev)
+    text = ""
+    for attempt in range(12):  # the first phrasing that reads cleanly (no repeated words) wins
+        pick = variant(ev, str(attempt) if attempt else "")
+        chosen = [g[(pick >> (3 * i)) % len(g)] for i, g in enumerate(groups)]
+        text = sentence(OPENERS[pick % len(OPENERS)], chosen, JOINERS[(pick >> 9) % len(JOINERS)])
+        if grounding.check(text).ok:
+            break
+    return text

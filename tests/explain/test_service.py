@@ -1,0 +1,101 @@
+"""Explanations as the CLI/UI see them: real bundled model, checker-gated, cached, template fallback."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from core.cli import main
+from core.explain.checker import check
+from core.explain.features import ground_intent, parse_query_with_llm, playlist_note
+from core.explain.reasons import evidence_for
+from core.explain.service import explain, explain_recommendations
+from core.models import Reason, Recommendation
+from tests.explain.conftest import soundtrack_reasons
+
+
+def test_explanation_from_the_real_model_is_checked_streamed_and_cached(small_library):
+    lib, ids = small_library
+    pieces: list[str] = []
+    first = explain(lib, ids["flac"], reasons=soundtrack_reasons(), on_token=pieces.append)
+    assert first.source in ("llm", "template") and first.model.startswith("SmolLM2-135M")
+    ev = evidence_for(lib, ids["flac"], reasons=soundtrack_reasons())
+    assert check(first.text, ev).ok  # whatever is shown passes the checker
+    if first.source == "llm":
+        assert "".join(pieces).strip() == first.text
+    assert "Siege of Laurelmor" in first.text
+    start = time.perf_counter()
+    again = explain(lib, ids["flac"], reasons=soundtrack_reasons())
+    assert (again.text, again.source) == (first.text, first.source)
+    assert time.perf_counter() - start < 0.5  # from the cache, no generation
+    assert lib.store.query("SELECT COUNT(*) FROM explanations")[0][0] >= 1
+
+
+def test_seed_reasons_come_from_the_library_when_no_recommender_lists_the_item(small_library):
+    lib, ids = small_library
+    expl = lib.explain(ids["ogg"], seed=ids["flac"])
+    kinds = [e["kind"] for e in expl.evidence]
+    assert kinds[:2] == ["item", "seed"] and "same_artist" in kinds and "similar_text" in kinds
+    assert "Aurora Band" in expl.text or "Dawn Chorus" in expl.text
+
+
+def test_recommender_reasons_are_used_when_it_lists_the_item(small_library, monkeypatch):
+    lib, ids = small_library
+    item = lib.items()[0]
+    rec = Recommendation(item=item, score=1.0, reasons=(Reason("co_played", 0.9, {"with": ids["wav"],
+                                                                                 "with_title": "Siege of Laurelmor",
+                                                                                 "count": 4}),))
+    monkeypatch.setattr(type(lib), "recommend", lambda self, **kw: [rec])
+    expl = lib.explain(item.id, seed=ids["wav"])
+    assert [e["kind"] for e in expl.evidence][-1] == "co_played"
+    [via_list] = explain_recommendations(lib, [rec])
+    assert via_list.item_id == item.id and "Siege of Laurelmor" in via_list.text
+
+
+def test_llm_disabled_or_unusable_model_falls_back_to_templates(small_library, tmp_path):
+    lib, ids = small_library
+    bad = tmp_path / "model.gguf"
+    bad.write_bytes(b"GGUF" + b"\xff" * 100)
+    lib.settings.llm_model = str(bad)
+    try:
+        expl = lib.explain(ids["wav"], seed=ids["flac"])
+        assert expl.source == "template" and expl.text
+        lib.settings.llm_enabled = False
+        assert lib.explain(ids["wav"]).source == "template"
+    finally:
+        lib.settings.llm_model, lib.settings.llm_enabled = "", True
+
+
+def test_cli_explain_json(small_library, capsys):
+    lib, ids = small_library
+    assert main(["--data-dir", str(lib.paths.data_dir), "explain", str(ids["video"]), "--no-llm", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"item", "text", "source", "evidence", "model", "seconds"}
+    assert data["item"] == ids["video"] and data["source"] == "template" and data["text"].endswith(".")
+    assert main(["--data-dir", str(lib.paths.data_dir), "explain", "99999", "--json"]) == 2
+
+
+def test_playlist_title_and_note_are_grounded(small_library):
+    lib, ids = small_library
+    items = lib.items(kind="audio")
+    reasons = [Reason("similar_sound", 0.5, {"to": ids["flac"], "to_title": "Dawn Chorus"})]
+    title, note = playlist_note(lib, items, reasons)
+    assert title in ("More like Dawn Chorus", "Ambient tracks", "Ambient mix", "Mostly Aurora Band")
+    assert note.startswith(f"{len(items)} tracks") and note.endswith(".")
+
+
+def test_query_parsing_is_grounded_in_the_query(small_library):
+    lib, _ = small_library
+    assert parse_query_with_llm(lib, "sad piano from the 80s") is None  # setting off by default
+    lib.settings.llm_query_parsing = True
+    try:
+        intent = parse_query_with_llm(lib, "upbeat jazz songs from the 80s")
+    finally:
+        lib.settings.llm_query_parsing = False
+    assert intent is not None and intent["source"] == "llm"
+    assert set(intent.get("genres", [])) <= {"jazz"} and intent.get("kind") in (None, "audio")
+    hallucinated = {"kind": "video", "genres": ["rock", "jazz"], "year_min": 1970, "year_max": 1989,
+                    "tempo": "slow", "mood": "happy", "unplayed": True, "favourites": False,
+                    "artist": "Miles Davis", "free_text": "jazz trumpet"}
+    grounded = ground_intent(hallucinated, "upbeat jazz songs from the 80s")
+    assert grounded == {"source": "llm", "genres": ["jazz"], "year_max": 1989, "free_text": "jazz"}
