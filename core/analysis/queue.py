@@ -1,0 +1,117 @@
+"""The analysis queue: analyse every item whose analysis is missing or stale, in isolated workers.
+
+Resumable by construction: results are committed in small batches and the work list is whatever
+is still stale, so a killed run picks up where it stopped. A file that fails (cannot be decoded,
+crashes or hangs the decoder, runs out of memory) becomes a recorded failure, and is not retried
+until the file changes or the analyser version does.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from core.analysis import AUDIO_VERSION, VIDEO_VERSION
+from core.analysis.store import PENDING_SQL, refresh_descriptors, write_result
+from core.db import items as q
+from core.isolation import IsolatedPool, TaskFailure
+from core.models import CancelToken, Progress
+
+MEMORY_LIMIT_MB = 3072
+BATCH_SIZE = 16
+BATCH_SECONDS = 2.0
+VERSION_MARK = f"[analyser a{AUDIO_VERSION}/v{VIDEO_VERSION}]"
+
+
+def worker_env(library) -> dict[str, str]:
+    """Environment of analysis workers: persistent numba cache, one BLAS/OpenMP thread each."""
+    env = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                  "NUMBA_NUM_THREADS", "OPENCV_FOR_THREADS_NUM")}
+    env["NUMBA_CACHE_DIR"] = str(library.paths.numba_cache)
+    return env
+
+
+def worker_count(library) -> int:
+    configured = int(getattr(library.settings, "scan_workers", 0) or 0)
+    return max(1, configured or min(4, os.cpu_count() or 1))
+
+
+def pending_items(library) -> tuple[list[dict[str, Any]], int]:
+    """Items to analyse now, and how many stale ones were skipped as known failures of this version."""
+    conn = library.store.reader()
+    failed = {(q.from_db_path(r["path"])): r for r in conn.execute(
+        "SELECT path, size, mtime_ns, error FROM failures WHERE stage = 'analyze'")}
+    todo, skipped = [], 0
+    for r in conn.execute(PENDING_SQL):
+        path = q.from_db_path(r["path"])
+        f = failed.get(path)
+        if f is not None and f["size"] == r["size"] and f["mtime_ns"] == r["mtime_ns"] \
+                and f["error"].startswith(VERSION_MARK):
+            skipped += 1
+            continue
+        todo.append({"id": r["id"], "path": path, "kind": r["kind"], "duration": r["duration"],
+                     "size": r["size"], "mtime_ns": r["mtime_ns"],
+                     "keyframe_dir": os.path.join(str(library.paths.keyframes), str(r["id"]))})
+    return todo, skipped
+
+
+def analyze_pending(library, progress: Callable[[Progress], None] | None = None,
+                    cancel: CancelToken | None = None) -> dict[str, Any]:
+    """Analyse every stale item; returns counts {"analyzed", "failed", "skipped", "described", "seconds"}."""
+    started = time.monotonic()
+    cancel = cancel or CancelToken()
+    todo, skipped = pending_items(library)
+    report: dict[str, Any] = {"analyzed": 0, "failed": 0, "skipped": skipped, "described": 0,
+                              "pending": len(todo), "cancelled": False, "seconds": 0.0, "worker_seconds": 0.0}
+    batch: list[tuple[dict[str, Any], Any]] = []
+    last_flush = time.monotonic()
+
+    def flush() -> None:
+        nonlocal last_flush
+        if not batch:
+            return
+        with library.store.write() as conn:
+            for task, result in batch:
+                if isinstance(result, TaskFailure) or not isinstance(result, dict):
+                    message = result.message if isinstance(result, TaskFailure) else str(result)
+                    q.record_failure(conn, task["path"], "analyze", f"{VERSION_MARK} {message}",
+                                     task["size"], task["mtime_ns"], task["id"])
+                    report["failed"] += 1
+                else:
+                    write_result(conn, task["id"], result)
+                    q.clear_failure(conn, task["path"], "analyze")
+                    report["analyzed"] += 1
+                    report["worker_seconds"] += result.get("seconds", 0.0)
+        batch.clear()
+        last_flush = time.monotonic()
+
+    def report_progress(done: int, current: str) -> None:
+        if progress is None:
+            return
+        elapsed = time.monotonic() - started
+        eta = elapsed / done * (len(todo) - done) if done else None
+        progress(Progress("analyze", done, len(todo), current, eta))
+
+    if todo:
+        pool = IsolatedPool("core.analysis.worker:analyze_item", workers=min(worker_count(library), len(todo)),
+                            timeout_s=float(library.settings.analysis_timeout_s),
+                            memory_limit_mb=MEMORY_LIMIT_MB, chunk_size=1, env=worker_env(library))
+        report_progress(0, "")
+        done = 0
+        tasks: Iterator[dict[str, Any]] = iter(todo)
+        for task, result in pool.run(tasks, should_stop=lambda: cancel.cancelled):
+            batch.append((task, result))
+            done += 1
+            report_progress(done, task["path"])
+            if len(batch) >= BATCH_SIZE or time.monotonic() - last_flush >= BATCH_SECONDS:
+                flush()
+        flush()
+        report["cancelled"] = cancel.cancelled
+    with library.store.write() as conn:
+        report["described"] = refresh_descriptors(conn)
+    report["seconds"] = round(time.monotonic() - started, 3)
+    report["worker_seconds"] = round(report["worker_seconds"], 3)
+    report["pending"] = len(todo) - report["analyzed"] - report["failed"]
+    return report
