@@ -1,0 +1,133 @@
+"""CLI: play, rate, history import, recommend."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import datetime
+
+
+def _at(value: str | None) -> float:
+    if not value:
+        return time.time()
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    from core.cli import UserError
+
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise UserError(f"--at must be an ISO date/time or a Unix time, not {value!r}") from exc
+    return dt.timestamp()
+
+
+def _cmd_play(args: argparse.Namespace) -> int:
+    from core.cli import emit, open_library
+    from core.models import PlayEvent
+
+    lib = open_library(args)
+    row = lib.item_row(args.item)
+    seconds = args.seconds if args.seconds is not None else (row["duration"] or 0.0)
+    ev = PlayEvent(item_id=row["id"], started_at=_at(args.at), seconds=float(seconds), skipped=args.skipped,
+                   source="cli", profile=args.profile or lib.settings.profile)
+    event_id = lib.record_play(ev)
+    emit(args, {"id": event_id, "item": row["id"], "title": row["title"], "skipped": ev.skipped,
+                "profile": ev.profile},
+         lambda d: f"{'Skipped' if d['skipped'] else 'Played'} #{d['item']} {d['title']} (event {d['id']}).")
+    return 0
+
+
+def _cmd_rate(args: argparse.Namespace) -> int:
+    from core.cli import emit, open_library
+
+    lib = open_library(args)
+    lib.rate(args.item, args.value, args.profile)
+    emit(args, {"item": args.item, "rating": args.value}, f"Rated {args.item}: {args.value}.")
+    return 0
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from core.cli import emit, open_library
+
+    lib = open_library(args)
+    report = lib.import_history(args.file, args.profile)
+
+    def human(d: dict) -> str:
+        lines = [f"Imported {d['file']} ({d['format']}): {d['matched']} of {d['rows']} rows matched, "
+                 f"{d['unmatched']} unmatched, {d['events_added']} plays added."]
+        lines += [f"  unmatched: {r.get('artist', '')} - {r.get('title', '')} {r.get('path', '')}".rstrip()
+                  for r in d["unmatched_rows"][:10]]
+        return "\n".join(lines)
+
+    emit(args, report, human)
+    return 0
+
+
+def _cmd_recommend(args: argparse.Namespace) -> int:
+    from core.cli import UserError, emit, open_library
+
+    lib = open_library(args)
+    if args.rebuild:
+        from core.recommend.neighbours import rebuild
+
+        rebuild(lib)
+    try:
+        recs = lib.recommend(seed=args.seed, mode=args.mode, kind=args.kind, limit=args.limit, profile=args.profile)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+    data = [{"id": r.item.id, "title": r.item.title, "artist": r.item.artist, "kind": r.item.kind,
+             "score": r.score, "reasons": [x.to_dict() for x in r.reasons]} for r in recs]
+
+    def human(rows: list) -> str:
+        if not rows:
+            return "Nothing to recommend yet: play a few items first."
+        out = []
+        for n, d in enumerate(rows, 1):
+            why = ", ".join(_short(x) for x in d["reasons"][:3])
+            out.append(f"{n:>2}. #{d['id']} {d['title']}" + (f" — {d['artist']}" if d["artist"] else "")
+                       + (f"   ({why})" if why else ""))
+        return "\n".join(out)
+
+    emit(args, data, human)
+    return 0
+
+
+def _short(r: dict) -> str:
+    k = r["kind"]
+    if k == "co_played":
+        return f"played with {r.get('with_title') or r.get('with')} x{r.get('count')}"
+    if k in ("similar_text", "similar_sound", "similar_look"):
+        return f"{k.split('_')[1]}s like {r.get('to_title') or r.get('to')}"
+    if k == "because_you_played":
+        return f"because you played {r.get('title')}"
+    if k == "not_played_lately":
+        return f"not played for {r.get('days')} days"
+    if k == "skip_penalty":
+        return f"skipped {r.get('count')}x"
+    return k.replace("_", " ")
+
+
+def register(add) -> None:
+    p = add("play", _cmd_play, "record that you played (or skipped) an item")
+    p.add_argument("item")
+    p.add_argument("--at", help="when (ISO date/time or Unix time; default now)")
+    p.add_argument("--seconds", type=float, help="seconds played (default: the whole item)")
+    p.add_argument("--skipped", action="store_true")
+    p.add_argument("--profile")
+    p = add("rate", _cmd_rate, "like, dislike or clear the rating of an item")
+    p.add_argument("item")
+    p.add_argument("value", choices=["like", "dislike", "none"])
+    p.add_argument("--profile")
+    p = add("history", _cmd_history, "import listening history (ListenBrainz JSON, Last.fm CSV, M3U)")
+    p.add_argument("action", choices=["import"])
+    p.add_argument("file")
+    p.add_argument("--profile")
+    p = add("recommend", _cmd_recommend, "recommendations with reasons")
+    p.add_argument("--seed", help="item id or path (more-like, radio, because, fits-video)")
+    p.add_argument("--mode", default="for-you", choices=["for-you", "more-like", "radio", "because", "fits-video"])
+    p.add_argument("--kind", choices=["audio", "video"])
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--profile")
+    p.add_argument("--rebuild", action="store_true", help="recompute all item-item neighbours first")

@@ -1,0 +1,141 @@
+"""Persisted item-item neighbours: incremental updates per play, full sparse rebuild on demand.
+
+Co-occurrence weights are stored time-scaled (w = exp((t - EPOCH) / TAU)): a newer basket counts
+more, and because similarities are ratios, old rows never need rewriting as time passes.
+Incremental path (each play): the new item is paired with the other items of its session, and the
+top-N neighbour rows of just those items are recomputed with the shrunk-cosine formula.
+Rebuild (after imports, or `recommend --rebuild`): every session and playlist becomes a basket and
+`cf.item_item` (local EASE by default, the benchmark's tuned method) recomputes all rows.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from core.recommend.cf import CFParams, item_item, shrunk_cosine
+
+EPOCH = 1.6e9
+TAU = 365.0 * 86400.0 / math.log(2)      # one-year half-life
+TOP_N = 50
+SHRINK = 2.0
+
+
+def time_weight(t: float) -> float:
+    return math.exp((t - EPOCH) / TAU)
+
+
+def session_items(conn: sqlite3.Connection, profile: str, t: float, gap_s: float, limit: int = 200) -> list[int]:
+    """Distinct non-skipped items played earlier in the session that contains time t."""
+    rows = conn.execute("SELECT item_id, started_at, skipped FROM play_events WHERE profile = ? AND "
+                        "started_at <= ? ORDER BY started_at DESC, id DESC LIMIT ?", (profile, t, limit)).fetchall()
+    items: list[int] = []
+    last = t
+    for n, (item_id, started, skipped) in enumerate(rows):
+        if last - started > gap_s:
+            break
+        last = started
+        if n == 0 and started == t:
+            continue  # the event just written
+        if not skipped and item_id not in items:
+            items.append(item_id)
+    return items
+
+
+def add_play(conn: sqlite3.Connection, profile: str, item_id: int, t: float, gap_s: float) -> None:
+    """Pair a just-recorded play with its session and refresh the touched neighbour rows."""
+    others = session_items(conn, profile, t, gap_s)
+    if item_id in others:
+        return  # already counted in this session
+    w = time_weight(t)
+    conn.execute("INSERT INTO item_cf_stats (item_id, weight, baskets) VALUES (?, ?, 1) ON CONFLICT(item_id) "
+                 "DO UPDATE SET weight = weight + excluded.weight, baskets = baskets + 1", (item_id, w))
+    pairs = [(item_id, o, w) for o in others] + [(o, item_id, w) for o in others]
+    conn.executemany("INSERT INTO item_cooc (a, b, weight, count) VALUES (?, ?, ?, 1) ON CONFLICT(a, b) "
+                     "DO UPDATE SET weight = weight + excluded.weight, count = count + 1", pairs)
+    refresh_rows(conn, [item_id, *others])
+
+
+def refresh_rows(conn: sqlite3.Connection, ids: list[int], now: float | None = None) -> None:
+    """Recompute the top-N shrunk-cosine neighbours of `ids` from the stored co-occurrence."""
+    scale = time_weight(now or time.time())
+    for x in ids:
+        own = conn.execute("SELECT weight FROM item_cf_stats WHERE item_id = ?", (x,)).fetchone()
+        if own is None:
+            continue
+        rows = conn.execute("SELECT c.b, c.weight, c.count, s.weight FROM item_cooc c JOIN item_cf_stats s "
+                            "ON s.item_id = c.b WHERE c.a = ?", (x,)).fetchall()
+        scored = sorted(((shrunk_cosine(w / scale, own[0] / scale, nw / scale, SHRINK), b, cnt)
+                         for b, w, cnt, nw in rows), reverse=True)[:TOP_N]
+        conn.execute("DELETE FROM item_neighbours WHERE item_id = ?", (x,))
+        conn.executemany("INSERT INTO item_neighbours (item_id, neighbour_id, score, count) VALUES (?, ?, ?, ?)",
+                         [(x, b, s, cnt) for s, b, cnt in scored if s > 0])
+
+
+def baskets(conn: sqlite3.Connection, gap_s: float) -> tuple[list[list[int]], list[float]]:
+    """Every session of every profile, and every playlist, with its time."""
+    out: list[list[int]] = []
+    times: list[float] = []
+    cur_profile, last = None, None
+    for item_id, profile, t, skipped in conn.execute(
+            "SELECT item_id, profile, started_at, skipped FROM play_events ORDER BY profile, started_at"):
+        if profile != cur_profile or last is None or t - last > gap_s:
+            out.append([])
+            times.append(t)
+            cur_profile = profile
+        last = t
+        if not skipped:
+            out[-1].append(item_id)
+    for pid, created in conn.execute("SELECT id, created_at FROM playlists").fetchall():
+        out.append([r[0] for r in conn.execute("SELECT item_id FROM playlist_items WHERE playlist_id = ?", (pid,))])
+        times.append(created)
+    keep = [n for n, b in enumerate(out) if len(set(b)) >= 1]
+    return [out[n] for n in keep], [times[n] for n in keep]
+
+
+def rebuild(library, params: CFParams | None = None, now: float | None = None) -> dict:
+    """Recompute co-occurrence and every neighbour row from all baskets (scipy.sparse)."""
+    t0 = time.perf_counter()
+    params = params or CFParams(method="ease", k=TOP_N, l2=50.0)
+    gap_s = float(library.settings.session_gap_minutes) * 60.0
+    conn = library.store.reader()
+    bs, times = baskets(conn, gap_s)
+    ids = sorted({i for b in bs for i in b})
+    index = {i: n for n, i in enumerate(ids)}
+    rows = np.repeat(np.arange(len(bs)), [len(set(b)) for b in bs])
+    cols = np.array([index[i] for b in bs for i in sorted(set(b))], dtype=np.int64)
+    X = sp.csr_matrix((np.ones(len(cols), np.float32), (rows, cols)), shape=(len(bs), len(ids)))
+    now = now or time.time()
+    decay = np.exp((np.array(times, dtype=np.float64) - now) / TAU).astype(np.float32)
+    Xd = sp.csr_matrix(sp.diags(decay) @ X)
+    scale = time_weight(now)
+    C = (Xd.T @ Xd).tocoo()
+    counts = (X.T @ X).tocsr()
+    W = item_item(Xd, params) if ids else sp.csr_matrix((0, 0))
+    W = W.tocoo()
+    ida = np.array(ids, dtype=np.int64)
+    with library.store.write() as w:
+        w.execute("DELETE FROM item_cooc")
+        w.execute("DELETE FROM item_cf_stats")
+        w.execute("DELETE FROM item_neighbours")
+        off = C.row != C.col
+        cnt = np.asarray(counts[C.row[off], C.col[off]]).ravel()
+        w.executemany("INSERT INTO item_cooc (a, b, weight, count) VALUES (?, ?, ?, ?)",
+                      zip(ida[C.row[off]].tolist(), ida[C.col[off]].tolist(),
+                          (C.data[off].astype(np.float64) * scale).tolist(), cnt.astype(int).tolist(), strict=True))
+        diag = C.row == C.col
+        w.executemany("INSERT INTO item_cf_stats (item_id, weight, baskets) VALUES (?, ?, ?)",
+                      zip(ida[C.row[diag]].tolist(), (C.data[diag].astype(np.float64) * scale).tolist(),
+                          np.asarray(X.sum(axis=0)).ravel()[C.row[diag]].astype(int).tolist(), strict=True))
+        wc = np.asarray(counts[W.row, W.col]).ravel() if W.nnz else np.zeros(0)
+        w.executemany("INSERT INTO item_neighbours (item_id, neighbour_id, score, count) VALUES (?, ?, ?, ?)",
+                      zip(ida[W.row].tolist(), ida[W.col].tolist(), W.data.astype(float).tolist(),
+                          wc.astype(int).tolist(), strict=True))
+        w.execute("INSERT OR REPLACE INTO recommend_state (key, value) VALUES ('rebuilt_at', ?)", (str(now),))
+    library.drop_component("recommend.cf")
+    return {"baskets": len(bs), "items": len(ids), "neighbours": int(W.nnz),
+            "seconds": round(time.perf_counter() - t0, 2)}
