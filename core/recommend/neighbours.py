@@ -97,6 +97,13 @@ def baskets(conn: sqlite3.Connection, gap_s: float) -> tuple[list[list[int]], li
     return [out[n] for n in keep], [times[n] for n in keep]
 
 
+def _pick(M: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """M[rows, cols] as a flat array (empty selections included)."""
+    if len(rows) == 0:
+        return np.zeros(0)
+    return np.asarray(M[rows, cols]).ravel()
+
+
 def rebuild(library, params: CFParams | None = None, now: float | None = None) -> dict:
     """Recompute co-occurrence and every neighbour row from all baskets (scipy.sparse)."""
     t0 = time.perf_counter()
@@ -123,7 +130,7 @@ def rebuild(library, params: CFParams | None = None, now: float | None = None) -
         w.execute("DELETE FROM item_cf_stats")
         w.execute("DELETE FROM item_neighbours")
         off = C.row != C.col
-        cnt = np.asarray(counts[C.row[off], C.col[off]]).ravel()
+        cnt = _pick(counts, C.row[off], C.col[off])
         w.executemany("INSERT INTO item_cooc (a, b, weight, count) VALUES (?, ?, ?, ?)",
                       zip(ida[C.row[off]].tolist(), ida[C.col[off]].tolist(),
                           (C.data[off].astype(np.float64) * scale).tolist(), cnt.astype(int).tolist(), strict=True))
@@ -131,7 +138,7 @@ def rebuild(library, params: CFParams | None = None, now: float | None = None) -
         w.executemany("INSERT INTO item_cf_stats (item_id, weight, baskets) VALUES (?, ?, ?)",
                       zip(ida[C.row[diag]].tolist(), (C.data[diag].astype(np.float64) * scale).tolist(),
                           np.asarray(X.sum(axis=0)).ravel()[C.row[diag]].astype(int).tolist(), strict=True))
-        wc = np.asarray(counts[W.row, W.col]).ravel() if W.nnz else np.zeros(0)
+        wc = _pick(counts, W.row, W.col)
         w.executemany("INSERT INTO item_neighbours (item_id, neighbour_id, score, count) VALUES (?, ?, ?, ?)",
                       zip(ida[W.row].tolist(), ida[W.col].tolist(), W.data.astype(float).tolist(),
                           wc.astype(int).tolist(), strict=True))
