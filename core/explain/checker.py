@@ -27,12 +27,12 @@ were be been has have had both which so because since plus than more very just q
 picked chosen recommended suggested pick choice reason why fits fit matches match matching shares share
 sharing same similar similarly like alike close closely much your you you've you're has similar with
 another other each either similarity well into over ones heres its lot lots bit little library collection
-youve youre
+youve youre they them their
 """.split())
 # Words that assert something only some reason kinds support.
 GATED: dict[str, set[str]] = {}
 for _words, _kinds in (
-    ("played play plays playing listened listen heard hear times time often", {
+    ("played play plays playing listened listen heard hear times time often watched watch", {
         "because_you_played", "co_played", "popular_with_you", "not_played_lately", "fresh", "liked"}),
     ("together alongside along sessions session", {"co_played"}),
     ("sounds sound sounding", {"similar_sound"}),
@@ -87,6 +87,7 @@ class Grounding:
         if any(r.kind == "matches_query" and r.detail.get("query") for r in ev.reasons):
             names += [r.detail["query"] for r in ev.reasons if r.kind == "matches_query" and r.detail.get("query")]
         self.name_keys = [k for k in dict.fromkeys(_key(n) for n in names) if k]
+        self.raw_names = [n for n in names if n]
         self.name_words = {w for k in self.name_keys for w in k.split()}
         words: set[str] = set()
         numbers: set[float] = set()
@@ -153,8 +154,12 @@ class Grounding:
         if w in FIRST_PERSON:
             return f"speaks as itself ({word!r})"
         if w[0].isdigit():
-            value = float(w.rstrip("%").replace(",", ""))
-            return None if value in self.numbers else f"number {word!r} is not in the evidence"
+            if w in self.words:  # "80s", "2000s" as tags
+                return None
+            digits = re.match(r"\d+(?:\.\d+)?", w.replace(",", ""))
+            value = float(digits.group()) if digits else -1.0
+            ok = value in self.numbers and digits and digits.group() == w.rstrip("%").replace(",", "")
+            return None if ok else f"number {word!r} is not in the evidence"
         if w in NUMBER_WORDS:
             return None if float(NUMBER_WORDS[w]) in self.numbers else f"number word {word!r} not in evidence"
         stem = w[:-2] if w.endswith("'s") else w
@@ -170,6 +175,12 @@ class Grounding:
             return f"{word!r} is part of a name but not the whole name"
         return f"{word!r} is not in the evidence"
 
+    def _strip_names(self, text: str) -> str:
+        """The raw text without the evidence names (a title may contain "?", "!" or "System")."""
+        for name in self.raw_names:
+            text = re.sub(re.escape(name), " ", text, flags=re.IGNORECASE)
+        return text
+
     def _open_name(self, tokens: list[str]) -> int:
         """How many trailing tokens could be the start of a name not yet finished."""
         for n in range(min(len(tokens), 12), 0, -1):
@@ -181,7 +192,8 @@ class Grounding:
     def check_prefix(self, text: str) -> Verdict:
         """The rules that can be decided on unfinished text (for streaming: stop as soon as it fails)."""
         problems: list[str] = []
-        if DEGENERATE.search(text) or BAD_CHARS.search(text):
+        bare = self._strip_names(text)
+        if DEGENERATE.search(bare) or BAD_CHARS.search(bare):
             problems.append("refusal, chatter or markup")
         if text.count("*") % 2:  # a marked name is still being written: judge only what precedes it
             text = text[: text.rfind("*")]
@@ -210,7 +222,7 @@ class Grounding:
         words = text.split()
         if len(words) < MIN_WORDS:
             problems.append("too short")
-        sentences = [s for s in re.split(r"[.!]+(?:\s|$)", text) if s.strip()]
+        sentences = [s for s in re.split(r"[.!]+(?:\s|$)", self._strip_names(text)) if s.strip(" *")]
         if len(sentences) > 2:
             problems.append("more than two sentences")
         if text.count("*") % 2:

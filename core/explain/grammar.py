@@ -19,8 +19,9 @@ def _alts(options: list[str]) -> str:
 
 
 def explanation_grammar(ev: Evidence) -> str | None:
-    """root = opener + strongest reason; optionally a second sentence with the other reasons in any
-    order. None when there is nothing to say (the template handles that case)."""
+    """root = opener + strongest reason, then a second sentence with one or more of the other reasons
+    in any order (the model picks which, in what order, and the phrasings). None when there is
+    nothing to say (the template handles that case)."""
     groups = reason_clauses(ev)
     if not groups:
         return None
@@ -29,7 +30,7 @@ def explanation_grammar(ev: Evidence) -> str | None:
     for i, group in enumerate(groups[1:], 1):
         rules.append(f"r{i} ::= {_alts(group)}")
         rules.append(f"R{i} ::= {_alts([g[0].upper() + g[1:] for g in group])}")
-    tails = ['""']
+    tails = [] if len(groups) > 1 else ['""']  # say at least two reasons when there are two
     others = list(range(1, len(groups)))
     for size in range(1, len(others) + 1):
         for order in itertools.permutations(others, size):

@@ -16,7 +16,7 @@ from core.explain.templates import reason_clauses, template_explanation
 from core.text import clean_text
 
 PROMPT_DIR = Path(__file__).resolve().parents[2] / "resources" / "prompts"
-PROMPT_VERSION = 3  # bump when a prompt or grammar changes: cached explanations are keyed by it
+PROMPT_VERSION = 4  # bump when a prompt or grammar changes: cached explanations are keyed by it
 MAX_DATA_CHARS = 1200
 FENCE_OPEN, FENCE_CLOSE = "<<<DATA", "DATA>>>"
 
@@ -68,11 +68,14 @@ def reason_lines(ev: Evidence) -> list[str]:
 
 def explain_messages(ev: Evidence, free: bool) -> list[dict[str, str]]:
     """Chat messages for an explanation: constrained (slots) or free (rewrite the template draft)."""
-    data = fence(fact_lines(ev) + reason_lines(ev))
     if free:
+        data = fence(fact_lines(ev) + reason_lines(ev))
         user = (f"{data}\nDraft: {template_explanation(ev)}\n"
                 "Rewrite the draft as one or two short natural sentences with the same facts.")
         return [{"role": "system", "content": system_prompt("explain_free")}, {"role": "user", "content": user}]
-    user = f"{data}\nWhy was this {'film' if ev.kind == 'video' else 'track'} picked?"
+    # The grammar fixes every word the model may write: the prompt only has to guide its choices,
+    # so it is kept short (prompt tokens dominate the time to first token on a small CPU).
+    names = [f"{k}: {ev.facts[k]}" for k in ("title", "artist") if ev.facts.get(k)]
+    user = f"{fence(names + reason_lines(ev))}\nWhy was this {'film' if ev.kind == 'video' else 'track'} picked?"
     return [{"role": "system", "content": system_prompt("explain_constrained")},
             {"role": "user", "content": user}]

@@ -151,3 +151,20 @@ def llm_status(library: Any) -> dict[str, Any]:
                 "load_seconds": round(runtime.load_seconds, 3)}
     except LLMError as exc:
         return {"enabled": True, "ok": False, "error": str(exc)}
+
+
+def warm_up(library: Any) -> Any:
+    """Load the model in a background thread (call at start-up; the GUI never waits for it).
+    Returns the thread; a model that cannot load just leaves explanations on templates."""
+    import threading
+
+    def load() -> None:
+        try:
+            runtime_for(library).load()
+        except LLMError:
+            pass
+
+    thread = threading.Thread(target=load, name="encore-llm-load", daemon=True)
+    if library.settings.llm_enabled:
+        thread.start()
+    return thread

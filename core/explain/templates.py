@@ -14,7 +14,7 @@ from core.explain.evidence import Evidence
 from core.models import Reason
 
 OPENERS = ("Because ", "Picked because ", "Here because ", "Chosen because ")
-JOINERS = (", and ", "; also, ", ", and ")
+JOINERS = (", and ", "; ", ", and ")
 NUMBER_WORDS = {2: "twice"}
 
 
@@ -78,19 +78,22 @@ def clauses(reason: Reason, ev: Evidence, mentioned: set[str] | None = None) -> 
     d = reason.detail
     mentioned = mentioned or set()
     thing = "film" if ev.kind == "video" else "track"
+    played = "watched" if ev.kind == "video" else "played"
     other = d.get("title") or d.get("with_title") or d.get("to_title") or ""
     k = reason.kind
     if k == "because_you_played":
         if not other:
             return []
         t = times(d.get("plays"))
-        return [f"you played {name(other)} {t}".strip(), f"you have played {name(other)} {t}".strip()]
+        return [f"you {played} {name(other)} {t}".strip(), f"you have {played} {name(other)} {t}".strip()]
     if k == "co_played":
         if not other:
             return []
         t = times(d.get("count"))
-        return [f"you often play it together with {name(other)}",
-                f"you played it together with {name(other)} {t}".strip()]
+        if other in mentioned:
+            return [f"they are often {played} together", f"they were {played} together {t}".strip()]
+        return [f"it is often {played} together with {name(other)}",
+                f"it was {played} together with {name(other)} {t}".strip()]
     if k in ("similar_sound", "similar_look"):
         verb = "sounds" if k == "similar_sound" else "looks"
         feats = feature_phrases(d.get("features") or {})
@@ -125,17 +128,17 @@ def clauses(reason: Reason, ev: Evidence, mentioned: set[str] | None = None) -> 
         t = times(d.get("plays"))
         if not t:
             return ["you play it often"]
-        return [f"you have played it {t}"] + ([f"it has {_int(d.get('plays'))} plays from you"] if t.endswith("s") else [])
+        return [f"you have {played} it {t}"] + ([f"it has {_int(d.get('plays'))} plays from you"] if t.endswith("s") else [])
     if k == "not_played_lately":
         days = _int(d.get("days"))
         if days and days > 1:
-            return [f"you haven't played it in {days} days", f"it has been {days} days since you played it"]
-        return ["you haven't played it lately"]
+            return [f"you haven't {played} it in {days} days", f"it has been {days} days since you {played} it"]
+        return [f"you haven't {played} it lately"]
     if k == "same_artist":
         artist = d.get("artist") or ev.facts.get("artist") or ""
         return [f"it is by {name(artist)} too", f"it is another {thing} by {name(artist)}"] if artist else []
     if k == "fresh":
-        return ["you have never played it", f"it is a {thing} you have not played yet"]
+        return [f"you have never {played} it", f"it is a {thing} you have not {played} yet"]
     return []
 
 

@@ -62,7 +62,7 @@ def test_nonsense_is_rejected(text):
     (0, "Because you played Siege of Laurelmor 12 times: it sounds like it, with a similar tempo."),
     (0, "Since you have played *Siege of Laurelmor* twelve times, here is a soundtrack with a similar tempo."),
     (1, "Like *Alpine Descent*, this film is tagged cycling and mountains, and you have never played it."),
-    (2, "You often play it together with *Noon Heat*, and you liked it."),
+    (2, "It is often played together with *Noon Heat*, and you liked it."),
     (2, "Picked because you played it with *Noon Heat* 7 times and you liked this ambient track."),
 ])
 def test_faithful_paraphrases_are_accepted(index, text):
