@@ -2,8 +2,8 @@
 
 Runs inside an analysis worker. The window is mono 22,050 Hz; per segment we compute one magnitude
 STFT and derive mel, onset envelope, tempo autocorrelation, chroma, MFCC, spectral shape and an
-approximate BS.1770 loudness from it. The building blocks are in dsp.py (numpy; librosa's numba
-kernels are only loaded by the audioread fallback decoder).
+approximate BS.1770 loudness from it. The building blocks are in dsp.py (numpy, following
+librosa's definitions without loading librosa's numba kernels).
 """
 
 from __future__ import annotations
@@ -76,26 +76,40 @@ def _decode_soundfile(path: str) -> tuple[list[np.ndarray], float]:
     return segments, duration or sum(len(s) for s in segments) / SR
 
 
-def _decode_librosa(path: str, duration: float | None) -> tuple[list[np.ndarray], float]:
-    import warnings
+def _decode_audioread(path: str, duration: float | None) -> tuple[list[np.ndarray], float]:
+    """The fallback decoder (what librosa.load falls back to), used directly: it reads up to the end
+    of the last window and slices, and it avoids importing librosa (whose numba kernels take tens of
+    seconds to compile in a fresh process)."""
+    import audioread
 
-    import librosa
-
+    with audioread.audio_open(path) as fh:
+        sr, channels = int(fh.samplerate), max(1, int(fh.channels))
+        total = float(fh.duration or duration or 0.0) or None
+        plan = window_plan(total)
+        needed = max(offset + (seconds or WHOLE_TRACK_UP_TO_S) for offset, seconds in plan)
+        blocks, samples = [], 0
+        for block in fh:
+            blocks.append(np.frombuffer(block, "<i2"))
+            samples += len(blocks[-1])
+            if samples >= needed * sr * channels:
+                break
+    if not blocks:
+        return [], total or 0.0
+    pcm = np.concatenate(blocks)
+    pcm = pcm[: len(pcm) - len(pcm) % channels].reshape(-1, channels).mean(axis=1) / 32768.0
     segments = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # librosa warns when it falls back to audioread
-        for offset, seconds in window_plan(duration):
-            y, _ = librosa.load(path, sr=SR, mono=True, offset=offset, duration=seconds)
-            if len(y):
-                segments.append(y.astype(np.float32, copy=False))
-    return segments, duration or sum(len(s) for s in segments) / SR
+    for offset, seconds in plan:
+        piece = pcm[int(offset * sr): int((offset + (seconds or WHOLE_TRACK_UP_TO_S)) * sr)]
+        if len(piece):
+            segments.append(_resample(piece.astype(np.float32), sr))
+    return segments, total or len(pcm) / sr
 
 
 def decode_window(path: str, duration: float | None = None) -> tuple[list[np.ndarray], float]:
     """Mono 22,050 Hz segments of the analysis window, and the track duration in seconds.
 
     soundfile (libsndfile: wav/flac/ogg/opus/mp3/aiff) seeks straight to each segment; anything else
-    goes through librosa/audioread. Raises NoAudio when nothing decodes.
+    (or what soundfile rejects) goes through audioread. Raises NoAudio when nothing decodes.
     """
     errors = []
     if os.path.splitext(path)[1].lower() in SOUNDFILE_EXTS:
@@ -106,12 +120,13 @@ def decode_window(path: str, duration: float | None = None) -> tuple[list[np.nda
         except Exception as exc:  # noqa: BLE001 - fall back to the other decoder
             errors.append(f"soundfile: {exc}")
     try:
-        segments, total = _decode_librosa(path, duration)
+        segments, total = _decode_audioread(path, duration)
         if segments:
             return segments, total
         errors.append("no audio samples")
     except Exception as exc:  # noqa: BLE001
-        errors.append(f"audioread: {type(exc).__name__}: {exc}".strip())
+        detail = str(exc) or "no decoder for this format here (audioread needs ffmpeg or GStreamer)"
+        errors.append(f"audioread: {type(exc).__name__}: {detail}")
     raise NoAudio("no decodable audio (" + "; ".join(e[:150] for e in errors) + ")")
 
 

@@ -316,6 +316,10 @@ def analyze_video(path: str, keyframe_dir: str) -> dict[str, Any]:
         cap.release()
     if not samples:
         raise NoVideo("the video has no decodable frames")
+    if mode == "sequential" and frame_count > 10 and decoded < 0.5 * frame_count:
+        raise NoVideo(f"truncated or damaged: only {decoded} of {frame_count} frames decode")
+    if mode == "seek" and len(samples) < 0.5 * SEEK_POINTS_MIN:
+        raise NoVideo(f"truncated or damaged: only {len(samples)} of the sampled points decode")
     if not duration:
         duration = samples[-1].t + 1.0 / fps
     cuts = assign_scenes(samples)

@@ -1,0 +1,100 @@
+"""Audio features on generated signals with known answers (in-process: no workers, no decoding of real files)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.analysis import audio
+from core.analysis.descriptors import audio_phrases
+from tests.analysis import signals
+
+
+def analyse(y: np.ndarray) -> dict:
+    return audio.features_from_segments([y], len(y) / signals.SR)
+
+
+@pytest.fixture(scope="module")
+def click():
+    return analyse(signals.click_track(120.0, 20.0))
+
+
+def test_click_track_tempo_is_120_bpm(click):
+    # Tolerance: +-1 BPM, no octave errors accepted (the refined autocorrelation period is exact
+    # to ~0.1 BPM on a metronome; librosa's integer-lag tempogram alone would say 117.5 or 123.0).
+    assert click["tempo_bpm"] == pytest.approx(120.0, abs=1.0)
+    assert click["beat_strength"] > 0.3
+    assert click["onset_rate"] == pytest.approx(2.0, abs=0.15)  # two clicks a second
+    assert "upbeat 120 BPM" in audio_phrases(click)
+
+
+@pytest.mark.parametrize("bpm", [72.0, 150.0])
+def test_other_tempi(bpm):
+    f = analyse(signals.click_track(bpm, 20.0))
+    assert f["tempo_bpm"] == pytest.approx(bpm, abs=1.0)
+
+
+def test_a_minor_progression_is_a_minor():
+    f = analyse(signals.chord_progression())
+    assert (f["key"], f["mode"]) == ("A", "minor")
+    assert f["key_confidence"] >= 0.25  # clearly ahead of the relative major, C
+    phrases = audio_phrases(f)
+    assert "A minor" in phrases and "minor key" in phrases
+
+
+def test_c_major_progression_is_c_major():
+    f = analyse(signals.chord_progression([["C", "E", "G"], ["F", "A", "C"], ["G", "B", "D"], ["C", "E", "G"]] * 2))
+    assert (f["key"], f["mode"]) == ("C", "major")
+
+
+def test_silence_is_silent_and_finite():
+    f = analyse(signals.silence())
+    assert f["silent"] and f["tempo_bpm"] is None and f["key"] is None and f["loudness_lufs"] is None
+    assert audio_phrases(f) == ["silent"]
+    vec = audio.feature_vector(f)
+    assert vec.shape == (len(audio.VECTOR_FIELDS),) and np.isfinite(vec).all()
+
+
+def test_white_noise_is_noisy_without_tempo_or_key():
+    f = analyse(signals.white_noise())
+    assert f["spectral_flatness"] > 0.3
+    assert f["tempo_bpm"] is None
+    phrases = audio_phrases(f)
+    assert "noisy" in phrases and "bright" in phrases
+    assert not any("BPM" in p or "key" in p for p in phrases)
+
+
+def test_loudness_calibration_full_scale_sine():
+    # BS.1770: a 0 dBFS 997 Hz sine in one channel reads -3.01 LKFS; RMS is -3.01 dBFS.
+    f = analyse(signals.sine(997.0, 5.0, 1.0))
+    assert f["loudness_lufs"] == pytest.approx(-3.01, abs=0.1)
+    assert f["rms_db"] == pytest.approx(-3.01, abs=0.05)
+    quiet = analyse(signals.sine(997.0, 5.0, 0.1))
+    assert quiet["loudness_lufs"] == pytest.approx(-23.01, abs=0.1)
+
+
+def test_vector_is_normalised_and_fixed_length(click):
+    vec = audio.feature_vector(click)
+    assert vec.dtype == np.float32 and vec.shape == (len(audio.VECTOR_FIELDS),)
+    assert np.linalg.norm(vec) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_window_plan_bounds_decoding():
+    assert audio.window_plan(60.0) == [(0.0, audio.WHOLE_TRACK_UP_TO_S)]
+    plan = audio.window_plan(600.0)
+    assert len(plan) == 3 and all(d == 30.0 for _, d in plan)
+    assert plan[0][0] == pytest.approx(105.0) and plan[2][0] == pytest.approx(465.0)
+
+
+def test_decode_reads_only_the_window(tmp_path):
+    path = signals.write_wav(tmp_path / "long.flac", signals.white_noise(200.0, sr=8000), sr=8000, fmt="FLAC")
+    segments, duration = audio.decode_window(str(path))
+    assert duration == pytest.approx(200.0, abs=0.01)
+    assert [round(len(s) / audio.SR) for s in segments] == [30, 30, 30]
+
+
+def test_undecodable_file_raises_clear_error(tmp_path):
+    bad = tmp_path / "bad.flac"
+    bad.write_bytes(b"fLaC" + bytes(200))
+    with pytest.raises(audio.NoAudio, match="no decodable audio"):
+        audio.decode_window(str(bad))
