@@ -16,6 +16,7 @@ from core.models import Reason
 from core.text import normalize_key
 
 RECOMMEND_LIMIT = 200
+SEED_KINDS = ("same_artist", "similar_text", "because_you_played")
 
 
 def descriptors_of(library: Any, item_id: int) -> list[str]:
@@ -104,6 +105,12 @@ def evidence_for(library: Any, ref: Any, seed: Any = None, reasons: list[Reason]
     seed_row = library.item_row(seed) if seed is not None else None
     if reasons is None:
         reasons = from_recommender(library, row["id"], seed)
+        if reasons is not None and seed_row is not None:
+            # The recommender may know little yet (no plays, no analysis): add what the library can
+            # prove about the pair (same artist, shared genre/descriptors) when it did not say it.
+            have = {r.kind for r in reasons}
+            reasons = list(reasons) + [r for r in from_facts(library, row, seed_row)
+                                       if r.kind in SEED_KINDS and r.kind not in have]
     if reasons is None:
         reasons = from_facts(library, row, seed_row)
     seed_facts = None

@@ -31,7 +31,7 @@ def test_explanation_from_the_real_model_is_checked_streamed_and_cached(small_li
     assert lib.store.query("SELECT COUNT(*) FROM explanations")[0][0] >= 1
 
 
-def test_seed_reasons_come_from_the_library_when_no_recommender_lists_the_item(small_library):
+def test_seed_reasons_include_what_the_library_can_prove_about_the_pair(small_library):
     lib, ids = small_library
     expl = lib.explain(ids["ogg"], seed=ids["flac"])
     kinds = [e["kind"] for e in expl.evidence]
