@@ -14,6 +14,7 @@ from core.isolation import IsolatedPool, TaskFailure
 from core.models import CancelToken, Progress
 from core.scan.extract import EXTRACT_VERSION
 from core.scan.formats import kind_of
+from core.scan.relink import relink_reencoded
 from core.scan.walk import FileEntry, WalkState, walk_media
 from core.text import display_path
 
@@ -218,6 +219,9 @@ def scan(
             on_result(path, result)
     report.cancelled = cancel.cancelled
     batch.flush()
+    # Re-encoded files (new bytes, same recording) take over their vanished predecessor's item.
+    report.reencoded = relink_reencoded(store, scan_started_at)
+    report.added -= report.reencoded
     report.missing = store.conn.execute(
         "SELECT COUNT(*) FROM items WHERE status = 'missing' AND missing_since >= ?", (scan_started_at,)
     ).fetchone()[0]
@@ -256,10 +260,6 @@ def _store_result(conn, entry: FileEntry, item_id: int | None, root_id: int, res
         item_id = _find_moved(conn, result)
         if item_id is not None:
             report.moved += 1
-        else:
-            item_id = _find_reencoded(conn, result, location["dir"])
-            if item_id is not None:
-                report.reencoded += 1
     else:
         report.updated += 1
     values.update(location)
@@ -286,31 +286,3 @@ def _find_moved(conn, result: dict) -> int | None:
             return row["id"]
     return None
 
-
-def _find_reencoded(conn, result: dict, new_dir: str | bytes) -> int | None:
-    """The item this new file replaces when it is a re-encode (new bytes, so no hash match).
-
-    Same kind, same title, artist, album and track number, duration within 2 s, and the old file
-    gone. Tags that only come from the file name (no artist and album) must also be in the same
-    folder. Exactly one candidate, or none: an ambiguous match is never guessed.
-    """
-    fields = result["fields"]
-    if not fields.get("title"):
-        return None
-    rows = conn.execute(
-        "SELECT id, path, dir, status, duration FROM items WHERE kind = ? AND title = ? AND artist = ? "
-        "AND album = ? AND track_no IS ? AND status != 'failed'",
-        (result["kind"], fields["title"], fields.get("artist") or "", fields.get("album") or "",
-         fields.get("track_no")),
-    ).fetchall()
-    duration = result["facts"].get("duration")
-    matches = []
-    for row in rows:
-        if row["status"] != "missing" and os.path.exists(q.from_db_path(row["path"])):
-            continue  # the old file is still there: this is a second copy, not a replacement
-        if not (fields.get("artist") and fields.get("album")) and row["dir"] != new_dir:
-            continue
-        if duration and row["duration"] and abs(duration - row["duration"]) > 2.0:
-            continue
-        matches.append(row["id"])
-    return matches[0] if len(matches) == 1 else None

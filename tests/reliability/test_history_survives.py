@@ -108,6 +108,16 @@ def test_reencoded_files_keep_history(library, built):
     assert report.updated == 1 and report.reencoded == 1 and report.added == 0 and report.missing == 0
     assert _history(library) == before and _all_ok(before)
     assert library.show(str(ogg))["status"] == "ok"
+    # The whole album re-encoded into a new folder, the old one deleted: every track re-linked.
+    flac_dir = album.parent / "First Light (OGG)"
+    for i, (stem, freq, title) in enumerate(TRACKS):
+        out = write_audio(flac_dir / f"{stem}.ogg", 1.0, freq + 1)
+        tag_vorbis(out, title=title, artist="Aurora", album="First Light", tracknumber=str(i + 1))
+    shutil.rmtree(album)
+    report = library.scan()
+    assert report.reencoded == 3 and report.added == 0 and report.missing == 0
+    assert _history(library) == before
+    assert library.stats()["items"] == 4 and library.stats()["missing"] == 0
 
 
 def test_ambiguous_or_second_copy_is_never_relinked(library, built):
