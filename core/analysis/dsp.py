@@ -71,21 +71,22 @@ def mel_filters(sr: int, n_fft: int, n_mels: int = 128) -> np.ndarray:
 
 @lru_cache(maxsize=4)
 def chroma_filters(sr: int, n_fft: int, tuning: float = 0.0) -> np.ndarray:
-    """12 x bins pitch-class weights: each bin from 55 Hz to 5 kHz votes for its nearest pitch classes.
-
-    A Gaussian of 0.5 semitone around each bin's (fractional) pitch, octaves weighted by a broad
-    Gaussian around middle C as in librosa's chroma filters; columns normalised to unit max.
-    """
-    freqs = fft_frequencies(sr, n_fft)
-    weights = np.zeros((12, len(freqs)), np.float32)
-    valid = (freqs >= 55.0) & (freqs <= 5000.0)
-    midi = 69 + 12 * np.log2(freqs[valid] / 440.0) - tuning
-    pcs = np.arange(12)[:, None]
-    dist = (midi[None, :] - pcs) % 12
-    dist = np.minimum(dist, 12 - dist)
-    octave_weight = np.exp(-0.5 * ((midi - 60) / 24.0) ** 2)  # centre C4, two octaves wide
-    weights[:, valid] = np.exp(-0.5 * (dist / 0.5) ** 2) * octave_weight
-    return weights
+    """12 x bins pitch-class weights, as librosa.filters.chroma (Ellis' chroma: a Gaussian per bin
+    around its fractional pitch class, columns L2-normalised, octaves weighted around C5 +- 2)."""
+    n_chroma = 12
+    frequencies = np.linspace(0, sr, n_fft, endpoint=False)[1:]
+    a440 = 440.0 * 2.0 ** (tuning / n_chroma)
+    frqbins = n_chroma * np.log2(frequencies / (a440 / 16))
+    frqbins = np.concatenate(([frqbins[0] - 1.5 * n_chroma], frqbins))
+    binwidthbins = np.concatenate((np.maximum(frqbins[1:] - frqbins[:-1], 1.0), [1]))
+    dist = np.subtract.outer(frqbins, np.arange(0, n_chroma, dtype="d")).T
+    half = np.round(n_chroma / 2)
+    dist = np.remainder(dist + half + 10 * n_chroma, n_chroma) - half
+    wts = np.exp(-0.5 * (2 * dist / binwidthbins[None, :]) ** 2)
+    wts /= np.maximum(np.sqrt((wts**2).sum(axis=0, keepdims=True)), np.finfo(float).tiny)
+    wts *= np.exp(-0.5 * (((frqbins / n_chroma - 5.0) / 2.0) ** 2))[None, :]
+    wts = np.roll(wts, -3, axis=0)  # start at C
+    return np.ascontiguousarray(wts[:, : 1 + n_fft // 2], dtype=np.float32)
 
 
 def power_to_db(power: np.ndarray, amin: float = 1e-10) -> np.ndarray:

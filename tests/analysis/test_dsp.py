@@ -21,6 +21,8 @@ def test_matches_librosa():
     np.testing.assert_allclose(mag, np.abs(librosa.stft(y, n_fft=2048, hop_length=512)), atol=1e-4)
     mel = dsp.mel_filters(22050, 2048, 128)
     np.testing.assert_allclose(mel, librosa.filters.mel(sr=22050, n_fft=2048, n_mels=128), atol=1e-6)
+    np.testing.assert_allclose(dsp.chroma_filters(22050, 2048), librosa.filters.chroma(sr=22050, n_fft=2048),
+                               atol=1e-6)
     mel_db = dsp.power_to_db(mel @ mag**2)
     np.testing.assert_allclose(dsp.onset_strength(mel_db, 2048, 512),
                                librosa.onset.onset_strength(S=mel_db, sr=22050, hop_length=512), atol=1e-4)
