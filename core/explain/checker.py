@@ -58,6 +58,7 @@ DEGENERATE = re.compile(r"sorry|apolog|cannot|can't|unable|as an ai|language mod
 BAD_CHARS = re.compile(r"[?#<>\[\]{}|\\=_~^@$\n]")
 WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|\d+(?:[.,]\d+)?%?")
 MIN_WORDS, MAX_WORDS = 4, 45
+ID_KEYS = {"item", "to", "with", "id", "seed"}
 
 
 def _key(text: str) -> str:
@@ -110,10 +111,13 @@ class Grounding:
                                 numbers.update(_number_forms(float(v)))
                             else:
                                 words.update(_tokens(str(v)))
-                elif isinstance(value, int | float) and not isinstance(value, bool):
-                    numbers.update(_number_forms(float(value)))
-                    if key == "similarity" and 0 < value <= 1:
+                elif key in ID_KEYS or isinstance(value, bool) or not isinstance(value, int | float):
+                    continue  # item ids are not numbers a reader should ever see
+                elif key == "similarity":
+                    if 0 < value <= 1:
                         numbers.add(float(round(value * 100)))
+                else:
+                    numbers.update(_number_forms(float(value)))
         self.words = words
         self.numbers = numbers
         self.features = features
@@ -141,6 +145,7 @@ class Grounding:
     def _mask_names(self, text: str) -> tuple[str, bool]:
         """Replace whole evidence names by a placeholder; report whether any name was found."""
         masked = " " + _key(text.replace("*", " ")) + " "
+        masked = re.sub(r" (this|that|another|same) one(?= )", r" \1", masked)  # a pronoun, not a count
         found = False
         for i, key in enumerate(self.name_keys):
             pattern = " " + key + " "
@@ -250,7 +255,7 @@ def _tokens(text: str) -> set[str]:
 def _number_forms(value: float) -> set[float]:
     if not math.isfinite(value):
         return set()
-    return {value, float(round(value)), round(value, 1), float(math.floor(value)), float(math.ceil(value))}
+    return {value, float(round(value)), round(value, 1)}
 
 
 def _loops(words: list[str], n: int = 3) -> bool:

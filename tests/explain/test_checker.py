@@ -44,6 +44,8 @@ def test_every_recorded_smollm2_output_is_rejected():
     "I'm sorry for your loss.",
     "Battle of Kings is a classic rock song by Kara Voss.",  # wrong genre, made-up words
     "Because you played *Siege of Laurelmor* 15 times.",  # wrong number
+    "Because you played *Siege of Laurelmor* 3 times.",  # 3 is the item id, not a count
+    "Because you played *Siege of Laurelmor* once.",  # a count the evidence does not give
     "Because you played *Siege of Kings* 12 times.",  # spliced names
     "You played *Siege of Laurelmor* 12 times. You played *Siege of Laurelmor* 12 times.",  # loop
     "Because you played *Siege of Laurelmor* 12 times, you will love it.",  # chatter about the user
