@@ -146,6 +146,7 @@ class IsolatedPool:
                 worker = _Worker(self)
                 workers.append(worker)
                 feed(worker)
+                feed(worker)  # a second chunk waits in the pipe: the worker never idles on a round trip
             while True:
                 if should_stop():
                     return
@@ -167,7 +168,7 @@ class IsolatedPool:
                         assert head_index == index, "worker answered out of order"
                         worker.deadline = time.monotonic() + self.timeout_s
                         yield task, (payload if status == "ok" else TaskFailure("error", payload))
-                        if not worker.pending:
+                        if len(worker.pending) <= self.chunk_size:
                             feed(worker)
                     elif time.monotonic() >= worker.deadline:
                         yield from self._replace(worker, workers, retry, "timeout", feed)
