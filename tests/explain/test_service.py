@@ -99,3 +99,23 @@ def test_query_parsing_is_grounded_in_the_query(small_library):
                     "artist": "Miles Davis", "free_text": "jazz trumpet"}
     grounded = ground_intent(hallucinated, "upbeat jazz songs from the 80s")
     assert grounded == {"source": "llm", "genres": ["jazz"], "year_max": 1989, "free_text": "jazz"}
+
+
+def test_llm_intent_fields_complete_the_rule_parser(small_library, monkeypatch):
+    from core.explain import features
+    from core.search.intent import Intent, parse
+
+    lib, _ = small_library
+    monkeypatch.setattr(features, "parse_query_with_llm",
+                        lambda library, q: {"source": "llm", "genres": ["shoegaze"], "kind": "audio"})
+    intent = parse("dreamy shoegaze tunes", parser=features.intent_parser(lib))
+    assert isinstance(intent, Intent) and "shoegaze" in intent.genres and intent.source == "rules+llm"
+
+
+def test_status_and_background_warm_up(small_library):
+    from core.explain.service import llm_status, warm_up
+
+    lib, _ = small_library
+    warm_up(lib).join(timeout=30)
+    status = llm_status(lib)
+    assert status["ok"] and status["mode"] == "constrained" and status["threads"] >= 1
