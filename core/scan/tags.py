@@ -83,15 +83,42 @@ def _picture_bytes(key: str, value: Any) -> bytes | None:
     return None
 
 
+# The mutagen class for an extension: opening it directly skips probing every format's header
+# (a third of mutagen's time on small files). A file whose extension lies falls back to probing.
+_DIRECT = {
+    "flac": ("mutagen.flac", "FLAC"), "ogg": ("mutagen.oggvorbis", "OggVorbis"),
+    "oga": ("mutagen.oggvorbis", "OggVorbis"), "opus": ("mutagen.oggopus", "OggOpus"),
+    "mp3": ("mutagen.mp3", "MP3"), "m4a": ("mutagen.mp4", "MP4"), "m4b": ("mutagen.mp4", "MP4"),
+    "mp4": ("mutagen.mp4", "MP4"), "m4v": ("mutagen.mp4", "MP4"), "wav": ("mutagen.wave", "WAVE"),
+    "aiff": ("mutagen.aiff", "AIFF"), "aif": ("mutagen.aiff", "AIFF"), "wma": ("mutagen.asf", "ASF"),
+    "wmv": ("mutagen.asf", "ASF"), "ape": ("mutagen.monkeysaudio", "MonkeysAudio"),
+    "wv": ("mutagen.wavpack", "WavPack"), "mpc": ("mutagen.musepack", "Musepack"),
+    "dsf": ("mutagen.dsf", "DSF"), "tta": ("mutagen.trueaudio", "TrueAudio"),
+}
+
+
+def _open(path: str) -> Any:
+    """The mutagen object of a file: the class its extension names first, else mutagen's own probing."""
+    import importlib
+
+    import mutagen
+
+    spec = _DIRECT.get(os.path.splitext(path)[1][1:].lower())
+    if spec is not None:
+        try:
+            return getattr(importlib.import_module(spec[0]), spec[1])(path)
+        except Exception:  # noqa: BLE001 - wrong extension or damaged: let mutagen probe
+            pass
+    return mutagen.File(path)
+
+
 def read_tags(path: str) -> dict[str, Any]:
     """Tags and stream facts of one file. Raises on files mutagen cannot parse at all.
 
     Returns {"tags": {canonical: text}, "extra": {raw_key: text}, "facts": {...}, "picture": bytes|None,
     "mime": str}.
     """
-    import mutagen
-
-    audio = mutagen.File(path)
+    audio = _open(path)
     if audio is None:
         raise ValueError("not a recognised audio/video container")
     tags: dict[str, str] = {}
