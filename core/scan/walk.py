@@ -37,10 +37,19 @@ class WalkState:
     unreadable: list[str] = field(default_factory=list)
 
 
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def walk_media(root: str, state: WalkState) -> Iterator[DirListing]:
-    """Yield every readable folder under root (depth first) with its media files."""
+    """Yield every readable folder under root (depth first) with its media files.
+
+    Memory stays flat in the number of files: only folders, hard-linked files and symlinked files
+    are remembered (to visit each once); a plain file can only be met once.
+    """
     seen_dirs: set[tuple[int, int]] = set()
     seen_files: set[tuple[int, int]] = set()
+    real_root = os.path.realpath(root)
     stack: list[tuple[str, int]] = [(root, 0)]
     while stack:
         folder, depth = stack.pop()
@@ -78,7 +87,17 @@ def walk_media(root: str, state: WalkState) -> Iterator[DirListing]:
             fkey = (est.st_dev, est.st_ino)
             if fkey in seen_files:
                 continue
-            seen_files.add(fkey)
+            try:
+                is_link = entry.is_symlink()
+            except OSError:
+                continue
+            if is_link and est.st_nlink == 1:
+                target = os.path.realpath(entry.path)
+                if _inside(target, real_root) and not any(
+                        part.startswith(".") for part in os.path.relpath(target, real_root).split(os.sep)):
+                    continue  # a link to a file inside this root: the walk meets the file itself
+            if is_link or est.st_nlink > 1:
+                seen_files.add(fkey)
             files.append(FileEntry(entry.path, name, est.st_size, est.st_mtime_ns, est.st_ino))
         yield DirListing(folder, files)
         for sub in sorted(subdirs, reverse=True):
