@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # implicit ALS asks for this; set before numpy loads
 import numpy as np
 import scipy.sparse as sp
 
@@ -220,10 +221,9 @@ GRIDS = {
     "als": [{"factors": f, "reg": r, "alpha": a} for f in (64, 128) for r in (0.01, 0.1) for a in (1.0, 10.0)],
 }
 CF_GRID = [CFParams("ease", k=50, l2=l2) for l2 in (20.0, 50.0, 100.0)] + [CFParams("ease", k=100, l2=50.0)]
-BLEND = [dict(content=c, prop=q, pop=p) for c in (0.0, 0.05, 0.15, 0.3) for q in (0.0, 0.1, 0.3)
-         for p in (0.0, 0.05)]
-COLD = [dict(cold_content=a, cold_prop=b, q_k=qk) for a, b in ((1, 0), (0, 1), (1, 1), (1, 3), (1, 10))
-        for qk in (10, 30)]
+BLEND = [dict(content=c, prop=q, pop=p) for c in (0.1, 0.3, 0.5, 0.8) for q in (0.0, 0.3, 0.6) for p in (0.0, 0.05)]
+COLD = [dict(cold_content=a, cold_prop=b, q_k=qk) for qk in (10, 30)
+        for a, b in ((1, 0), (0, 1), (1, 1), (1, 3), (1, 10))]
 
 
 class Hybrid:
@@ -416,7 +416,10 @@ def main(argv: list[str] | None = None) -> int:
     t = time.perf_counter()
     content = Content(data)
     log(f"content vectors ready in {time.perf_counter() - t:.0f}s; {data['R'].shape} users x items")
-    runs = [one_seed(data, content, s, log) for s in range(args.seeds)]
+    runs = []
+    for s in range(args.seeds):
+        runs.append(one_seed(data, content, s, log))
+        log("PARTIAL " + json.dumps(runs[-1], default=float))
     out = {"dataset": args.dataset or Path(args.interactions).name,
            "protocol": "users as baskets; 20% holdout; cold 10% items; seeds " + ",".join(
                f"{s}/{s + 1}" for s in range(args.seeds)),

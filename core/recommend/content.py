@@ -7,11 +7,13 @@ Each modality is optional: a library without analysis or embeddings simply has f
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
+RECHECK_S = 10.0
 MODALITIES = {
     "text": ("SELECT item_id, vector FROM embeddings WHERE model = ?", "similar_text"),
     "audio": ("SELECT item_id, vector FROM audio_features WHERE vector IS NOT NULL", "similar_sound"),
@@ -65,11 +67,14 @@ def _load(conn) -> dict[str, Vectors]:
 def vectors(library) -> dict[str, Vectors]:
     """The content vectors of the library, cached until the stored rows change."""
     conn = library.store.reader()
-    sig = _signature(conn)
-    cached = library.component("recommend.content", lambda: {"sig": None, "v": {}})
+    cached = library.component("recommend.content", lambda: {"sig": None, "v": {}, "checked": 0.0})
+    if time.monotonic() - cached["checked"] < RECHECK_S:
+        return cached["v"]
+    sig = _signature(conn)  # a table scan: done at most every RECHECK_S seconds
     if cached["sig"] != sig:
         cached["v"] = _load(conn)
         cached["sig"] = sig
+    cached["checked"] = time.monotonic()
     return cached["v"]
 
 

@@ -28,6 +28,9 @@ SKIP_PENALTY = 0.4
 ARTIST_PENALTY = 0.12
 MMR_LAMBDA = 0.85
 CONTENT_CANDIDATES = 300
+CF_CANDIDATES = 500
+HISTORY_CAP = 300
+POOL_CAP = 500
 
 
 @dataclass
@@ -53,25 +56,35 @@ def _seed_history(lib, mode: str, seed_id: int | None, t: Taste) -> dict[int, fl
     return {seed_id: 1.0}
 
 
-def _cf(conn, hist: dict[int, float], cands: dict[int, Cand], limit: int = 300) -> None:
+def _cf(conn, hist: dict[int, float], cands: dict[int, Cand], limit: int = 150) -> None:
+    """CF(j) = sum_i hist_i * W[i, j] over the stored neighbour rows; remembers the top contributor."""
     top = sorted(hist, key=hist.get, reverse=True)[:limit]
+    rows: list[tuple] = []
     for start in range(0, len(top), 500):
         chunk = top[start:start + 500]
         marks = ",".join("?" * len(chunk))
-        for i, j, s, cnt in conn.execute("SELECT item_id, neighbour_id, score, count FROM item_neighbours "
-                                         f"WHERE item_id IN ({marks})", chunk):
-            contrib = hist[i] * s
-            c = cands.setdefault(j, Cand())
-            c.cf += contrib
-            if c.co is None or contrib > c.co[1]:
-                c.co = (i, contrib, cnt)
+        rows += conn.execute("SELECT item_id, neighbour_id, score, count FROM item_neighbours "
+                             f"WHERE item_id IN ({marks})", chunk).fetchall()
+    if not rows:
+        return
+    a = np.array(rows, dtype=np.float64)
+    contrib = np.array([hist[int(i)] for i in a[:, 0]]) * a[:, 2]
+    js, inv = np.unique(a[:, 1].astype(np.int64), return_inverse=True)
+    total = np.zeros(len(js))
+    np.add.at(total, inv, contrib)
+    order = np.lexsort((-contrib, inv))                       # per candidate, largest contribution first
+    first = order[np.r_[0, np.flatnonzero(np.diff(inv[order])) + 1]]
+    for n, j in enumerate(js.tolist()):
+        r = first[n]
+        cands[j] = Cand(cf=float(total[n]), co=(int(a[r, 0]), float(contrib[r]), int(a[r, 3])))
 
 
 def _content(vecs: dict[str, ct.Vectors], hist: dict[int, float], cands: dict[int, Cand],
-             cf_scores: dict[int, float], allowed: set[int] | None) -> None:
+             cf_scores: dict[int, float]) -> None:
     """Profile similarity per modality, candidates from the nearest items, and PROP for unplayed items."""
-    hist_ids = list(hist)
+    hist_ids = sorted(hist, key=hist.get, reverse=True)[:HISTORY_CAP]
     w = np.array([hist[i] for i in hist_ids], np.float32)
+    pool_all = sorted(cf_scores, key=cf_scores.get, reverse=True)[:POOL_CAP]
     for name, v in vecs.items():
         mask, H = v.get(hist_ids)
         if not mask.any():
@@ -79,35 +92,32 @@ def _content(vecs: dict[str, ct.Vectors], hist: dict[int, float], cands: dict[in
         prof = (w[mask][:, None] * H).sum(axis=0)
         prof /= max(float(np.linalg.norm(prof)), 1e-9)
         sims = v.M @ prof
-        if allowed is not None:
-            sims = np.where(np.isin(v.ids, list(allowed)), sims, -np.inf)
         top = np.argpartition(-sims, min(CONTENT_CANDIDATES, len(sims) - 1))[:CONTENT_CANDIDATES]
         for r in top:
-            if np.isfinite(sims[r]):
-                cands.setdefault(int(v.ids[r]), Cand())
+            cands.setdefault(int(v.ids[r]), Cand())
         ids = list(cands)
         cmask, C = v.get(ids)
         if not cmask.any():
             continue
-        S = C @ H.T                                     # candidates x history items (with vectors)
         hsel = [h for h, m in zip(hist_ids, mask, strict=True) if m]
-        pool = [(cf_scores.get(i, 0.0), i) for i in cf_scores]
-        pool_ids = [i for _, i in sorted(pool, reverse=True)[:2000] if i in v.row]
-        P = v.get(pool_ids)[1] if pool_ids else None
-        pool_cf = np.array([cf_scores[i] for i in pool_ids], np.float32)
-        sel = [i for i, m in zip(ids, cmask, strict=True) if m]
+        best = np.argmax(C @ H.T, axis=1)                      # the closest history item, for reasons
+        bsim = np.einsum("ij,ij->i", C, H[best])
         prof_sims = C @ prof
+        pool_ids = [i for i in pool_all if i in v.row]
+        prop = np.zeros(len(C), np.float32)
+        if len(pool_ids) > 1:
+            pool_cf = np.array([cf_scores[i] for i in pool_ids], np.float32)
+            S = C @ v.get(pool_ids)[1].T                         # candidates x played pool
+            k = min(WEIGHTS.q_k, len(pool_ids) - 1)
+            nb = np.argpartition(-S, k, axis=1)[:, :k]
+            qv = np.maximum(np.take_along_axis(S, nb, axis=1), 0) ** WEIGHTS.q_power
+            prop = (qv * pool_cf[nb]).sum(axis=1) / np.maximum(qv.sum(axis=1), 1e-9)
+        sel = [i for i, m in zip(ids, cmask, strict=True) if m]
         for n, j in enumerate(sel):
             c = cands[j]
             c.content = max(c.content, float(prof_sims[n]))
-            best = int(np.argmax(S[n]))
-            c.sim[name] = (hsel[best], float(S[n, best]))
-            if P is not None and len(pool_ids) > 1:
-                sp_ = P @ C[n]
-                k = min(20, len(pool_ids))
-                nb = np.argpartition(-sp_, k - 1)[:k]
-                qv = np.maximum(sp_[nb], 0) ** WEIGHTS.q_power
-                c.prop = max(c.prop, float((qv * pool_cf[nb]).sum() / max(qv.sum(), 1e-9)))
+            c.sim[name] = (hsel[int(best[n])], float(bsim[n]))
+            c.prop = max(c.prop, float(prop[n]))
 
 
 def recommend(library, seed: int | str | None = None, mode: str = "for-you", kind: str | None = None,
@@ -129,17 +139,20 @@ def recommend(library, seed: int | str | None = None, mode: str = "for-you", kin
     hist = _seed_history(library, mode, seed_id, t)
     cands: dict[int, Cand] = {}
     _cf(conn, hist, cands)
+    if len(cands) > CF_CANDIDATES:
+        keep = sorted(cands, key=lambda j: cands[j].cf, reverse=True)[:CF_CANDIDATES]
+        cands = {j: cands[j] for j in keep}
     cf_max = max((c.cf for c in cands.values()), default=0.0)
     cf_scores = {j: c.cf / cf_max for j, c in cands.items()} if cf_max > 0 else {}
     vecs = ct.vectors(library)
     if mode == "fits-video":  # cross-media: only the text space is shared between music and video
         vecs = {k: v for k, v in vecs.items() if k == "text"}
-    _content(vecs, hist, cands, cf_scores, None)
+    _content(vecs, hist, cands, cf_scores)
     if not cands:
         return _fallback(library, conn, t, kind, limit, seed_id)
     rows = q.items_by_ids(conn, list(cands))
-    bask = dict(conn.execute("SELECT item_id, baskets FROM item_cf_stats").fetchall()) if len(rows) else {}
-    pmax = np.log1p(max(bask.values(), default=1))
+    bask = _baskets(conn, list(rows))
+    pmax = np.log1p(conn.execute("SELECT COALESCE(MAX(baskets), 1) FROM item_cf_stats").fetchone()[0])
     scored = []
     for j, c in cands.items():
         r = rows.get(j)
@@ -167,42 +180,50 @@ def recommend(library, seed: int | str | None = None, mode: str = "for-you", kin
     return [_with_reasons(j, s, fresh, cands[j], rows, t, conn, now, seed_id, mode) for j, s, fresh in picks]
 
 
+def _baskets(conn, ids: list[int]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        out.update(conn.execute(f"SELECT item_id, baskets FROM item_cf_stats WHERE item_id IN ({marks})", chunk))
+    return out
+
+
 def _diversify(scored, rows, vecs, limit: int) -> list[tuple[int, float, bool]]:
     """Greedy MMR with an artist-spread penalty; the last `fresh_slots` go to never-played items."""
     scored.sort(reverse=True)
     pool = scored[:max(limit * 5, 50)]
     fresh_pool = sorted([x for x in scored if not x[2]], key=lambda x: -x[3])
     text = vecs.get("text")
+    artists = [(rows[j]["artist"] or "").casefold() for _, j, _, _ in pool]
+    base = np.array([s for s, _, _, _ in pool], np.float64)
+    if text is not None:
+        mask, V = text.get([j for _, j, _, _ in pool])
+        P = np.zeros((len(pool), text.M.shape[1]), np.float32)
+        P[mask] = V
+    max_sim = np.zeros(len(pool))
+    spread: dict[str, int] = {}
+    taken = np.zeros(len(pool), bool)
     chosen: list[tuple[int, float, bool]] = []
-    artists: dict[str, int] = {}
     n_head = limit - (WEIGHTS.fresh_slots if fresh_pool else 0)
-    while pool and len(chosen) < n_head:
-        best, best_v = None, -np.inf
-        for n, (s, j, _, _) in enumerate(pool):
-            a = (rows[j]["artist"] or "").casefold()
-            v = s - ARTIST_PENALTY * artists.get(a, 0) if a else s
-            if text is not None and chosen and j in text.row:
-                got = [text.M[text.row[c]] for c, _, _ in chosen if c in text.row]
-                if got:
-                    v = MMR_LAMBDA * v - (1 - MMR_LAMBDA) * float(max(np.stack(got) @ text.M[text.row[j]]))
-            if v > best_v:
-                best, best_v = n, v
-        s, j, _, _ = pool.pop(best)
-        a = (rows[j]["artist"] or "").casefold()
-        artists[a] = artists.get(a, 0) + 1
-        chosen.append((j, s, False))
-    taken = {j for j, _, _ in chosen}
-    for s, j, _, _ in fresh_pool:
-        if len(chosen) >= limit:
-            break
-        if j not in taken:
-            chosen.append((j, s, True))
-            taken.add(j)
-    for s, j, _, _ in pool:
-        if len(chosen) >= limit:
-            break
-        if j not in taken:
-            chosen.append((j, s, False))
+    while len(chosen) < min(n_head, len(pool)):
+        pen = np.array([spread.get(a, 0) if a else 0 for a in artists], np.float64)
+        v = MMR_LAMBDA * (base - ARTIST_PENALTY * pen) - (1 - MMR_LAMBDA) * max_sim
+        v[taken] = -np.inf
+        n = int(np.argmax(v))
+        taken[n] = True
+        spread[artists[n]] = spread.get(artists[n], 0) + 1
+        if text is not None:
+            max_sim = np.maximum(max_sim, P @ P[n])
+        chosen.append((pool[n][1], pool[n][0], False))
+    used = {j for j, _, _ in chosen}
+    for group, fresh in ((fresh_pool, True), (pool, False)):
+        for s, j, _, _ in group:
+            if len(chosen) >= limit:
+                break
+            if j not in used:
+                chosen.append((j, s, fresh))
+                used.add(j)
     return chosen
 
 

@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from core.models import PlayEvent
 
 RATINGS = {"like": 1, "dislike": -1, "none": 0}
@@ -93,16 +95,21 @@ def taste(conn: sqlite3.Connection, profile: str, now: float | None = None, max_
     out = Taste()
     rows = conn.execute("SELECT item_id, started_at, completed, skipped FROM play_events WHERE profile = ? "
                         "ORDER BY started_at DESC LIMIT ?", (profile, max_events)).fetchall()
-    for item_id, t, completed, skipped in rows:
-        if skipped:
-            out.skips[item_id] = out.skips.get(item_id, 0) + 1
-            continue
-        decay = math.exp(-max(now - t, 0.0) / 86400.0 / HALF_LIFE_DAYS * math.log(2))
-        out.weights[item_id] = out.weights.get(item_id, 0.0) + decay * (0.5 + 0.5 * (completed or 1.0))
-        out.plays[item_id] = out.plays.get(item_id, 0) + 1
-        out.last_played.setdefault(item_id, t)
-        if item_id not in out.recent:
-            out.recent.append(item_id)
+    if rows:
+        a = np.array(rows, dtype=np.float64)
+        ids, t, comp, skip = a[:, 0].astype(np.int64), a[:, 1], a[:, 2], a[:, 3] > 0
+        sk_ids, sk_n = np.unique(ids[skip], return_counts=True)
+        out.skips = dict(zip(sk_ids.tolist(), sk_n.tolist(), strict=True))
+        ids, t, comp = ids[~skip], t[~skip], comp[~skip]
+        decay = np.exp(-np.maximum(now - t, 0.0) / 86400.0 / HALF_LIFE_DAYS * math.log(2))
+        w = decay * (0.5 + 0.5 * np.where(comp > 0, comp, 1.0))
+        uniq, first, inv, n = np.unique(ids, return_index=True, return_inverse=True, return_counts=True)
+        sums = np.zeros(len(uniq))
+        np.add.at(sums, inv, w)
+        out.weights = dict(zip(uniq.tolist(), sums.tolist(), strict=True))
+        out.plays = dict(zip(uniq.tolist(), n.tolist(), strict=True))
+        out.last_played = dict(zip(uniq.tolist(), t[first].tolist(), strict=True))  # rows are newest first
+        out.recent = uniq[np.argsort(first)].tolist()
     for item_id, value in conn.execute("SELECT item_id, value FROM ratings WHERE profile = ?", (profile,)):
         if value > 0:
             out.liked.add(item_id)

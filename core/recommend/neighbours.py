@@ -23,6 +23,7 @@ EPOCH = 1.6e9
 TAU = 365.0 * 86400.0 / math.log(2)      # one-year half-life
 TOP_N = 50
 SHRINK = 2.0
+PRUNE_ABOVE = 2_000_000   # co-occurrence rows kept in full below this
 
 
 def time_weight(t: float) -> float:
@@ -131,6 +132,12 @@ def rebuild(library, params: CFParams | None = None, now: float | None = None) -
         w.execute("DELETE FROM item_neighbours")
         off = C.row != C.col
         cnt = _pick(counts, C.row[off], C.col[off])
+        if len(cnt) > PRUNE_ABOVE:  # large libraries: keep repeated pairs and neighbour pairs only
+            inw = _pick(sp.csr_matrix((np.ones(W.nnz, np.float32), (W.row, W.col)), shape=W.shape),
+                        C.row[off], C.col[off]) > 0
+            keep = (cnt >= 2) | inw
+            off[np.flatnonzero(off)[~keep]] = False
+            cnt = cnt[keep]
         w.executemany("INSERT INTO item_cooc (a, b, weight, count) VALUES (?, ?, ?, ?)",
                       zip(ida[C.row[off]].tolist(), ida[C.col[off]].tolist(),
                           (C.data[off].astype(np.float64) * scale).tolist(), cnt.astype(int).tolist(), strict=True))
