@@ -68,7 +68,11 @@ class TextEncoder:
         if not (self.model_path / "config.json").exists() and not (self.model_path / "modules.json").exists():
             raise ModelError(f"{self.model_path} is not a sentence-transformers model folder "
                              "(no config.json/modules.json); choose another folder in Settings")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # no "Loading weights" bars on the user's terminal
 
         self.device = pick_device(self.device_preference)
         try:

@@ -117,6 +117,10 @@ def search(library, query: str, limit: int = 20, kind: str | None = None, profil
     kind = kind if explicit_kind else intent.kind
     ctx = context(library, params)
     conn = ctx.conn
+    if kind and not explicit_kind and not conn.execute(
+            "SELECT 1 FROM items WHERE kind = ? AND status = 'ok' LIMIT 1", (kind,)).fetchone():
+        intent.words = intent.words + intent.kind_words  # "music" in a film library: a word, not a filter
+        kind = None
     pool = max(ctx.params.candidates, limit * 5)
     if intent.words:
         scored = rank(ctx, intent, pool, store.KIND_CODES.get(kind) if explicit_kind else None)

@@ -32,6 +32,7 @@ class RankParams:
     expansion_terms: int = 5
     expansion_min_sim: float = 0.55
     candidates: int = 200
+    expansion_hits: int = 500       # best BM25 matches taken per expansion term
     field_weights: tuple[float, ...] = lx.FIELD_WEIGHTS
 
 
@@ -84,19 +85,19 @@ def rank(ctx: SearchContext, intent: Intent, limit: int, kind_code: int | None =
     exp_terms: dict[int, list[str]] = {}
     if query_vec is not None and ctx.vocabulary is not None and p.expansion > 0 and len(ctx.vocabulary):
         own = {" ".join(lx.tokens(w)) for w in words} | {" ".join(toks)}
-        for term, sim in ctx.vocabulary.nearest(query_vec, p.expansion_terms + 2, p.expansion_min_sim):
+        used = 0
+        for term, sim in ctx.vocabulary.nearest(query_vec, p.expansion_terms + 3, p.expansion_min_sim):
             if " ".join(lx.tokens(term)) in own:
                 continue  # the query's own words are the lexical stage's job
-            hits = lx.bm25(ctx.conn, [term], cand, p.field_weights)
+            hits = lx.bm25(ctx.conn, [term], max(cand, p.expansion_hits), p.field_weights)
             if not hits:
                 continue
             top = max(hits.values())
-            for item_id, s in hits.items():
-                value = sim * s / top
-                if value > exp.get(item_id, 0.0):
-                    exp[item_id] = value
+            for item_id, s in hits.items():  # summed: an item matching several related terms is a better bet
+                exp[item_id] = exp.get(item_id, 0.0) + sim * s / top
                 exp_terms.setdefault(item_id, []).append(term)
-            if len({t for ts in exp_terms.values() for t in ts}) >= p.expansion_terms:
+            used += 1
+            if used >= p.expansion_terms:
                 break
 
     sem: dict[int, float] = {}

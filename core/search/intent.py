@@ -62,6 +62,7 @@ class Intent:
     free_text: str = ""
     words: list[str] = field(default_factory=list)  # content words for lexical matching
     kind: str | None = None
+    kind_words: list[str] = field(default_factory=list)  # "movie", "songs": words spent on the kind
     genres: list[str] = field(default_factory=list)
     year_min: int | None = None
     year_max: int | None = None
@@ -140,8 +141,9 @@ def parse_rules(query: str) -> Intent:
         elif tok in GENRES:
             intent.genres.append(tok)
         kind = next((k for k, ws in KIND_WORDS.items() if tok in ws), None)
-        if kind and not intent.kind:
+        if kind and intent.kind in (None, kind):
             intent.kind = kind
+            intent.kind_words.append(tok)
             continue
         if tok in FAST:
             intent.features["tempo"] = (118.0, None)

@@ -14,7 +14,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from core.search.intent import STOPWORDS
+
 MAX_TERMS = 20_000
+MAX_WORDS = 10_000
+MIN_WORD_DF = 2
 TERM_KEYS = ("genre", "style", "mood", "grouping", "keywords", "tags", "subgenre")
 _SPLIT = re.compile(r"\s*[,;/|]\s*")
 
@@ -38,6 +42,14 @@ def library_terms(conn: sqlite3.Connection) -> Counter:
                 df.update({str(p).lower() for p in json.loads(phrases) if isinstance(p, str) and len(p) <= 60})
             except (TypeError, ValueError):
                 continue
+    except sqlite3.OperationalError:
+        pass
+    # The library's own words (titles, names, tag text): "zombies" finds titles that say "zombie".
+    try:
+        for term, doc in conn.execute("SELECT term, doc FROM items_fts_vocab WHERE doc >= ? ORDER BY doc DESC "
+                                      "LIMIT ?", (MIN_WORD_DF, MAX_WORDS)):
+            if term not in df and len(term) >= 3 and term.isalpha() and term not in STOPWORDS:
+                df[term] = int(doc)
     except sqlite3.OperationalError:
         pass
     return df
