@@ -169,19 +169,21 @@ def read_seeking(cap, fps: float, frame_count: int) -> tuple[list[Sample], int]:
             continue
         decoded += 1
         sample = measure(first, target / fps)
-        prev_hist, first_gray, last_gray = sample.hist, _gray_small(first), None
-        for _ in range(burst - 1):
-            ok, frame = cap.read()
-            if not ok or frame is None:
-                break
-            decoded += 1
-            last_gray = _gray_small(frame)
-            hist = hsv_hist(cv2.cvtColor(cv2.resize(frame, ANALYSIS_SIZE, interpolation=cv2.INTER_AREA),
-                                         cv2.COLOR_BGR2HSV))
-            if cv2.compareHist(prev_hist, hist, cv2.HISTCMP_BHATTACHARYYA) > CUT_DISTANCE:
-                sample.burst_cuts += 1
-            prev_hist = hist
-            sample.burst_s += 1.0 / fps
+        # The burst's inner frames are only grabbed (decoded, not converted); the last one is compared
+        # with the first: motion over 0.25 s, and a cut if the look changed (at most one per burst).
+        grabbed = 0
+        while grabbed < burst - 2 and cap.grab():
+            grabbed += 1
+        ok, last = cap.read() if grabbed == burst - 2 else (False, None)
+        last_gray = None
+        if ok and last is not None:
+            decoded += grabbed + 1
+            first_gray, last_gray = _gray_small(first), _gray_small(last)
+            last_hist = hsv_hist(cv2.cvtColor(cv2.resize(last, ANALYSIS_SIZE, interpolation=cv2.INTER_AREA),
+                                              cv2.COLOR_BGR2HSV))
+            if cv2.compareHist(sample.hist, last_hist, cv2.HISTCMP_BHATTACHARYYA) > CUT_DISTANCE:
+                sample.burst_cuts = 1
+            sample.burst_s = (grabbed + 1) / fps
         if last_gray is not None:
             sample.motion = float(np.abs(last_gray - first_gray).mean())
         samples.append(sample)
