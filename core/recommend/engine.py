@@ -48,9 +48,10 @@ def _seed_history(lib, mode: str, seed_id: int | None, t: Taste) -> dict[int, fl
     if mode == "for-you" or seed_id is None:
         return dict(t.weights)
     if mode == "radio":
-        hist = {i: 0.3 * w for i, w in t.weights.items()}
+        total = sum(t.weights.values()) or 1.0
+        hist = {i: 0.5 * w / total for i, w in t.weights.items()}   # the seed leads, taste colours it
         for n, i in enumerate(t.recent[:5]):
-            hist[i] = hist.get(i, 0.0) + 0.5 / (n + 1)
+            hist[i] = hist.get(i, 0.0) + 0.2 / (n + 1)
         hist[seed_id] = hist.get(seed_id, 0.0) + 1.5
         return hist
     return {seed_id: 1.0}

@@ -121,3 +121,35 @@ def test_cli_play_rate_recommend(library, data_dir, capsys):
     assert stats["ratings"] == 1 and stats["profiles"] >= 2
     shown = library.show(a[0])
     assert shown["history"]["co_played"]
+
+
+def _embed(lib, item_id: int, vec) -> None:
+    v = np.asarray(vec, np.float32)
+    v /= np.linalg.norm(v)
+    with lib.store.write() as conn:
+        conn.execute("INSERT OR REPLACE INTO embeddings (item_id, model, dim, text_hash, vector, updated_at) "
+                     "VALUES (?, 'm', ?, '', ?, ?)", (item_id, len(v), v.tobytes(), time.time()))
+
+
+def test_fits_video_matches_by_text(library):
+    calm = add_item(library, "Slow piano", "Quiet", genre="ambient")
+    loud = add_item(library, "Drum storm", "Loud", genre="drum and bass")
+    film = add_item(library, "Rainy afternoon", "", kind="video")
+    e = np.eye(8)
+    _embed(library, calm, e[0] + 0.1 * e[2])
+    _embed(library, loud, e[1])
+    _embed(library, film, e[0])
+    recs = library.recommend(seed=film, mode="fits-video", limit=2)
+    assert [r.item.id for r in recs][0] == calm
+    assert all(r.item.kind == "audio" for r in recs)
+    assert recs[0].reasons[0].kind == "matches_query"
+
+
+def test_because_and_radio(library):
+    a, b = two_habits(library)
+    play_session(library, [a[0], a[0], a[0], a[1]], time.time() - 3600, profile="alice")
+    recs = library.recommend(mode="because", limit=3, profile="alice")
+    kinds = {x.kind for r in recs for x in r.reasons}
+    assert "because_you_played" in kinds
+    radio = library.recommend(seed=b[0], mode="radio", limit=4, profile="alice")
+    assert {r.item.id for r in radio[:3]} <= set(b)
