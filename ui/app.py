@@ -1,4 +1,4 @@
-"""Starting the Qt application (window shell; grows with the desktop-app issue)."""
+"""Starting the Qt application: data folder, theme, icon, the main window (heavy stages load later)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,62 @@ import os
 import sys
 
 
-def run_app(argv: list[str]) -> int:
-    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+def parse_args(argv: list[str]) -> str | None:
+    """The --data-dir value, if given."""
+    if len(argv) >= 2 and argv[0] == "--data-dir":
+        return argv[1]
+    return None
 
-    data_dir = argv[1] if len(argv) >= 2 and argv[0] == "--data-dir" else None
+
+def make_app():
+    from PySide6.QtWidgets import QApplication
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Encore")
-    window = QMainWindow()
-    window.setWindowTitle("Encore")
-    window.setCentralWidget(QLabel(f"Encore — library at {data_dir or os.environ.get('ENCORE_DATA_DIR', 'default')}"))
-    window.resize(1100, 700)
+    app.setOrganizationName("Encore")
+    app.setDesktopFileName("encore")
+    return app
+
+
+def open_library(data_dir: str | None):
+    """The Library, or (None, plain-words message) when it cannot be opened."""
+    from core.service import Library
+    from ui.errors import plain_error
+
+    if data_dir is None and not os.environ.get("ENCORE_DATA_DIR"):
+        from ui.settings_dialog import data_dir_preference
+
+        data_dir = data_dir_preference() or None
+    try:
+        return Library(data_dir), None
+    except Exception as exc:  # noqa: BLE001 - shown to the user in plain words
+        return None, plain_error(exc, "open your library")
+
+
+def create_window(library):
+    """A themed main window for `library` (not shown)."""
+    from ui.main_window import MainWindow
+    from ui.theme import app_icon, apply_theme, follow_system
+
+    app = make_app()
+    apply_theme(app, library.settings.theme)
+    app.setWindowIcon(app_icon())
+    follow_system(app, lambda: library.settings.theme)
+    return MainWindow(library)
+
+
+def run_app(argv: list[str]) -> int:
+    app = make_app()
+    library, problem = open_library(parse_args(argv))
+    if library is None:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.critical(None, "Encore cannot open your library", problem)
+        return 1
+    window = create_window(library)
     window.show()
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        window.shutdown()
+        library.close()

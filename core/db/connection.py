@@ -8,8 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import sqlite_utils
-
 
 class DatabaseError(RuntimeError):
     """The library database cannot be used (damaged, locked, or from a newer Encore)."""
@@ -42,9 +40,18 @@ class Store:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._conn = connect(self.path)
-        self.db = sqlite_utils.Database(self._conn)
+        self._db = None
         self.lock = threading.RLock()
         self._local = threading.local()
+
+    @property
+    def db(self):
+        """A sqlite_utils view of the writer connection (imported on first use: it pulls in numpy)."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self._conn)
+        return self._db
 
     @property
     def conn(self) -> sqlite3.Connection:

@@ -1,0 +1,85 @@
+"""The ops layer delivers result, error, progress and token signals on the GUI thread, and cancels."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from core.models import Progress
+from ui.ops import Ops, stage_missing
+
+
+def test_result_and_progress_arrive_on_gui_thread(qtbot):
+    ops = Ops()
+    gui = threading.get_ident()
+    seen: dict = {"progress": [], "threads": set()}
+
+    def work(n, progress=None, cancel=None):
+        assert threading.get_ident() != gui  # really off the GUI thread
+        for i in range(n):
+            progress(Progress("scan", i + 1, n, f"file{i}"))
+        return n * 2
+
+    def on_progress(p):
+        seen["progress"].append(p.done)
+        seen["threads"].add(threading.get_ident())
+
+    with qtbot.waitSignal(ops.job_finished, timeout=5000):
+        job = ops.run("t", work, progress=True, cancel=True, n=5, on_progress=on_progress,
+                      on_result=lambda v: seen.setdefault("result", (v, threading.get_ident())))
+    assert seen["result"] == (10, gui)
+    assert seen["progress"] == [1, 2, 3, 4, 5]
+    assert seen["threads"] == {gui}
+    assert job.done and job.value == 10
+
+
+def test_error_is_delivered_not_raised(qtbot):
+    ops = Ops()
+    errors = []
+
+    def boom():
+        raise FileNotFoundError("folder not found: /nowhere")
+
+    with qtbot.waitSignal(ops.job_finished, timeout=5000):
+        ops.run("t", boom, on_error=errors.append)
+    assert isinstance(errors[0], FileNotFoundError)
+
+
+def test_cancel_stops_the_core_call(qtbot):
+    ops = Ops()
+    results = []
+
+    def long_work(progress=None, cancel=None):
+        for i in range(500):
+            if cancel.cancelled:
+                return ("stopped", i)
+            progress(Progress("scan", i, 500))
+            time.sleep(0.01)
+        return ("finished", 500)
+
+    job = ops.run("t", long_work, progress=True, cancel=True, on_result=results.append)
+    qtbot.waitUntil(lambda: job.signals is not None and len(results) == 0, timeout=1000)
+    qtbot.wait(50)
+    job.cancel()
+    qtbot.waitUntil(lambda: bool(results), timeout=5000)
+    assert results[0][0] == "stopped" and results[0][1] < 500
+
+
+def test_tokens_stream_in_order(qtbot):
+    ops = Ops()
+    tokens = []
+
+    def speak(on_token=None):
+        for t in ["Because ", "you ", "played ", "Dawn."]:
+            on_token(t)
+        return "done"
+
+    with qtbot.waitSignal(ops.job_finished, timeout=5000):
+        ops.run("t", speak, tokens=True, on_token=tokens.append)
+    assert "".join(tokens) == "Because you played Dawn."
+
+
+def test_stage_missing_only_for_core_modules():
+    assert stage_missing(ModuleNotFoundError("No module named 'core.x'", name="core.x"))
+    assert not stage_missing(ModuleNotFoundError("No module named 'librosa'", name="librosa"))
+    assert not stage_missing(ValueError("x"))

@@ -1,0 +1,125 @@
+"""The For You page: shelves filled from Library.recommend in the background, refreshed as you play."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
+
+from core.models import Reason, Recommendation
+from ui import queries
+from ui.errors import plain_error
+from ui.ops import Ops, stage_missing
+from ui.shelves import Shelf
+from ui.widgets import EmptyState
+
+# Library.recommend modes used by each shelf.
+MODE_FOR_YOU = "for-you"
+MODE_BECAUSE = "because-you-played"
+MODE_MORE = "more-like-this"
+MODE_RADIO = "radio"
+SHELF_SIZE = 16
+
+
+class ForYouView(QWidget):
+    """Shelves: For you, Because you played X, More like this (selection), Recently added."""
+
+    picked = Signal(object)  # Recommendation (show details + explanation)
+    play = Signal(object)  # Recommendation
+
+    def __init__(self, library, ops: Ops, thumbnails, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.library, self.ops = library, ops
+        self.seed_item: int | None = None
+        self.for_you = Shelf("For you", thumbnails)
+        self.because = Shelf("Because you played…", thumbnails)
+        self.more = Shelf("More like this", thumbnails)
+        self.recent = Shelf("Recently added", thumbnails)
+        self.shelves = [self.for_you, self.because, self.more, self.recent]
+        self.empty = EmptyState("Nothing to recommend yet",
+                                "Add a folder with music or videos first. Then play a few things: every play, "
+                                "skip and like teaches Encore what to suggest here, and why.")
+        body = QWidget()
+        col = QVBoxLayout(body)
+        for shelf in self.shelves:
+            shelf.picked.connect(self.picked.emit)
+            shelf.play.connect(self.play.emit)
+            col.addWidget(shelf)
+        col.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(body)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.scroll)
+        self._refresh_timer = QTimer(self, singleShot=True, interval=400)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self.loads = 0  # finished loads (tests wait on this)
+        self.active = True  # false once the window shuts down
+
+    def schedule_refresh(self) -> None:
+        if self.active:
+            self._refresh_timer.start()
+
+    def set_seed(self, item_id: int | None) -> None:
+        """The selected item: the "More like this" shelf follows it."""
+        self.seed_item = item_id
+        if self.isVisible():
+            self._load_more()
+
+    def refresh(self) -> None:
+        if not self.active:
+            return
+        self._load(self.for_you, mode=MODE_FOR_YOU,
+                   empty="Play, skip or like a few things and Encore will suggest what fits your taste.")
+        last = queries.last_played(self.library)
+        if last:
+            self.because.set_title(f"Because you played {last[1]}")
+            self._load(self.because, seed=last[0], mode=MODE_BECAUSE, empty="")
+        else:
+            self.because.set_title("Because you played…")
+            self.because.set_items([])
+            self.because.set_note("Play something and picks that go with it appear here.")
+        self._load_more()
+        self.ops.run("recently added", self.library.items, order="added_at DESC, id DESC", limit=SHELF_SIZE,
+                     on_result=self._recent_loaded, on_error=lambda exc: self.recent.set_note(plain_error(exc)))
+
+    def _load_more(self) -> None:
+        if self.seed_item is None:
+            self.more.set_title("More like this")
+            self.more.set_items([])
+            self.more.set_note("Select a track or video to see more like it.")
+            return
+        try:
+            title = self.library.item_row(self.seed_item)["title"]
+        except LookupError:
+            title = ""
+        self.more.set_title(f"More like {title}" if title else "More like this")
+        self._load(self.more, seed=self.seed_item, mode=MODE_MORE, empty="No close matches found yet.")
+
+    def _load(self, shelf: Shelf, mode: str, empty: str, seed: int | None = None) -> None:
+        def done(recs) -> None:
+            shelf.set_items(list(recs or []))
+            shelf.set_note(empty)
+            self._loaded()
+
+        def failed(exc: BaseException) -> None:
+            shelf.set_items([])
+            shelf.set_note("Recommendations appear here once Encore's recommender is installed."
+                           if stage_missing(exc) else plain_error(exc, "make suggestions"))
+            self._loaded()
+
+        self.ops.run(f"recommend {mode}", self.library.recommend, seed=seed, mode=mode, limit=SHELF_SIZE,
+                     on_result=done, on_error=failed)
+
+    def _recent_loaded(self, items) -> None:
+        self.recent.set_items([Recommendation(item=i, score=0.0, reasons=(Reason("recently_added", 1.0),))
+                               for i in items])
+        self._loaded()
+
+    def _loaded(self) -> None:
+        self.loads += 1
+        has_any = any(s.recs for s in self.shelves)
+        self.empty.setVisible(not has_any)
+        self.scroll.setVisible(has_any)

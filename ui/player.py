@@ -1,0 +1,234 @@
+"""The player: QMediaPlayer for audio and video, a queue, resume positions, and play events for the history."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QUrl, Signal
+
+from core.db.items import from_db_path
+from core.models import PlayEvent
+from ui.errors import plain_error
+from ui.ops import Ops, stage_missing
+
+RESUME_MIN_S = 30.0  # remember where a video stopped only after this much
+SKIP_BEFORE = 0.5  # leaving a track before half of it (and before it ends) counts as a skip
+
+
+@dataclass
+class NowPlaying:
+    """The item being played and what has happened to it so far."""
+
+    item_id: int
+    title: str
+    subtitle: str
+    kind: str
+    path: str
+    duration: float
+    started_at: float
+    played_s: float = 0.0
+    last_pos_s: float = 0.0
+    max_pos_s: float = 0.0
+
+    def completion(self) -> float:
+        return min(1.0, self.max_pos_s / self.duration) if self.duration > 0 else 0.0
+
+
+class Player(QObject):
+    """Plays a queue of library items and turns what happened into PlayEvents via library.record_play."""
+
+    now_playing = Signal(object)  # NowPlaying | None
+    position = Signal(float, float)  # seconds, duration
+    state = Signal(bool)  # playing?
+    recorded = Signal(object)  # the PlayEvent stored
+    problem = Signal(str)  # plain words
+    queue_changed = Signal()
+
+    def __init__(self, library, ops: Ops, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.ops = ops
+        self.queue: list[int] = []
+        self.index = -1
+        self.current: NowPlaying | None = None
+        self.volume = 0.8
+        self.start_media = True  # tests turn this off and drive positions themselves
+        self._media = None
+        self.audio = None
+        self._pending_seek: float | None = None
+
+    @property
+    def media(self):
+        """The QMediaPlayer, created on first use: QtMultimedia (FFmpeg, audio devices) starts slowly."""
+        if self._media is None:
+            from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+
+            self._states = QMediaPlayer
+            self._media = QMediaPlayer(self)
+            self.audio = QAudioOutput(self)  # with no audio device Qt plays silently; nothing depends on it
+            self.audio.setVolume(self.volume)
+            self._media.setAudioOutput(self.audio)
+            self._media.positionChanged.connect(lambda ms: self.on_position(ms / 1000.0))
+            self._media.durationChanged.connect(self._duration_changed)
+            self._media.mediaStatusChanged.connect(self._status_changed)
+            self._media.playbackStateChanged.connect(
+                lambda s: self.state.emit(s == QMediaPlayer.PlaybackState.PlayingState))
+            self._media.errorOccurred.connect(self._error)
+        return self._media
+
+    # ----- queue ------------------------------------------------------------------------------
+    def play_items(self, item_ids: list[int], start: int = 0) -> None:
+        """Replace the queue and play from `start`."""
+        self.queue = list(item_ids)
+        self.queue_changed.emit()
+        self._play_index(start, reason="replaced")
+
+    def enqueue(self, item_ids: list[int]) -> None:
+        self.queue.extend(item_ids)
+        self.queue_changed.emit()
+        if self.current is None:
+            self._play_index(len(self.queue) - len(item_ids), reason="replaced")
+
+    def next(self) -> None:
+        if self.index + 1 < len(self.queue):
+            self._play_index(self.index + 1, reason="next")
+        else:
+            self.stop()
+
+    def previous(self) -> None:
+        if self.current and self.current.last_pos_s > 3:
+            self.seek(0)
+        elif self.index > 0:
+            self._play_index(self.index - 1, reason="next")
+
+    def _play_index(self, index: int, reason: str) -> None:
+        self.finish_current(ended=False)
+        if not 0 <= index < len(self.queue):
+            return
+        self.index = index
+        item_id = self.queue[index]
+        try:
+            row = self.library.item_row(item_id)
+        except LookupError as exc:
+            self.problem.emit(plain_error(exc, "play this"))
+            return
+        path = from_db_path(row["path"])
+        subtitle = row["artist"] or row["album"] or row["genre"] or ""
+        self.current = NowPlaying(item_id, row["title"] or row["filename"], subtitle, row["kind"], path,
+                                  float(row["duration"] or 0.0), time.time())
+        self._pending_seek = self._resume_point(item_id) if row["kind"] == "video" else None
+        self.media.setSource(QUrl.fromLocalFile(path))
+        if self.start_media:
+            self.media.play()
+        self.now_playing.emit(self.current)
+
+    def _resume_point(self, item_id: int) -> float | None:
+        getter = getattr(self.library, "resume_position", None)
+        try:
+            return getter(item_id) if getter else None
+        except Exception:  # noqa: BLE001 - resuming is a nicety; start from the beginning
+            return None
+
+    # ----- transport --------------------------------------------------------------------------
+    def toggle(self) -> None:
+        if self.current is None:
+            if self.queue:
+                self._play_index(max(self.index, 0), reason="replaced")
+            return
+        if self.is_playing():
+            self.media.pause()
+        else:
+            self.media.play()
+
+    def stop(self) -> None:
+        self.finish_current(ended=False)
+        if self._media is not None:
+            self._media.stop()
+        self.now_playing.emit(None)
+
+    def seek(self, seconds: float) -> None:
+        if self.current:
+            self.current.last_pos_s = seconds  # a jump is not "played time"
+        self.media.setPosition(int(seconds * 1000))
+
+    def set_volume(self, fraction: float) -> None:
+        self.volume = max(0.0, min(1.0, fraction))
+        if self.audio is not None:
+            self.audio.setVolume(self.volume)
+
+    def is_playing(self) -> bool:
+        return self._media is not None and \
+            self._media.playbackState() == self._states.PlaybackState.PlayingState
+
+    # ----- what happened ----------------------------------------------------------------------
+    def on_position(self, seconds: float) -> None:
+        """Accumulate played time from position updates (jumps over 2 s are seeks, not playing)."""
+        cur = self.current
+        if cur is None:
+            return
+        delta = seconds - cur.last_pos_s
+        if 0 < delta <= 2.0:
+            cur.played_s += delta
+        cur.last_pos_s = seconds
+        cur.max_pos_s = max(cur.max_pos_s, seconds)
+        self.position.emit(seconds, cur.duration)
+
+    def _duration_changed(self, ms: int) -> None:
+        if self.current and ms > 0:
+            self.current.duration = ms / 1000.0
+        if self._pending_seek and ms > 0:
+            self.media.setPosition(int(self._pending_seek * 1000))
+            if self.current:
+                self.current.last_pos_s = self._pending_seek
+            self._pending_seek = None
+
+    def _status_changed(self, status) -> None:
+        if status == self._states.MediaStatus.EndOfMedia:
+            self.finish_current(ended=True)
+            self.next()
+        elif status == self._states.MediaStatus.InvalidMedia and self.current:
+            self.problem.emit(f"Encore cannot play “{self.current.title}”: the file is damaged or in a "
+                              "format this system has no decoder for.")
+
+    def _error(self, _error, text: str) -> None:
+        if self.current:
+            self.problem.emit(f"Could not play “{self.current.title}”: {text or 'unknown playback error'}.")
+
+    def finish_current(self, ended: bool) -> PlayEvent | None:
+        """Close the current play: record a PlayEvent (and a resume point for videos)."""
+        cur, self.current = self.current, None
+        if cur is None:
+            return None
+        if ended:
+            cur.max_pos_s = max(cur.max_pos_s, cur.duration)
+        completed = 1.0 if ended else cur.completion()
+        skipped = not ended and completed < SKIP_BEFORE
+        if cur.played_s < 1.0 and not skipped and not ended:  # a click-through, not a play
+            return None
+        event = PlayEvent(item_id=cur.item_id, started_at=cur.started_at, seconds=round(cur.played_s, 2),
+                          completed=round(completed, 3), skipped=skipped, source="player",
+                          profile=self.library.settings.profile)
+        self.ops.run("record play", self.library.record_play, event=event,
+                     on_result=lambda _id: self.recorded.emit(event), on_error=self._record_failed)
+        if cur.kind == "video":
+            keep = cur.last_pos_s if (cur.last_pos_s > RESUME_MIN_S and completed < 0.95) else None
+            setter = getattr(self.library, "set_resume_position", None)
+            if setter:
+                self.ops.run("resume point", setter, ref=cur.item_id, seconds=keep)
+        return event
+
+    def _record_failed(self, exc: BaseException) -> None:
+        if not stage_missing(exc):
+            self.problem.emit(plain_error(exc, "save this play to your history"))
+
+    def like(self, item_id: int | None = None, value: str = "like") -> None:
+        target = item_id if item_id is not None else (self.current.item_id if self.current else None)
+        if target is None:
+            return
+        self.ops.run("rate", self.library.rate, ref=target, value=value, on_error=self._record_failed)
+
+    def shutdown(self) -> None:
+        self.finish_current(ended=False)
+        if self._media is not None:
+            self._media.stop()

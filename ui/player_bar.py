@@ -1,0 +1,146 @@
+"""The player bar (transport, seek, volume, like, queue) and the video page."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QSlider, QStyle, QToolButton, QVBoxLayout, QWidget
+
+from ui.player import NowPlaying, Player
+from ui.table_model import format_duration
+
+
+class PlayerBar(QWidget):
+    """Bottom bar: ⏮ ⏯ ⏭, what is playing, position slider, volume, like, queue."""
+
+    def __init__(self, player: Player, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("playerBar")
+        self.player = player
+        style = self.style()
+        self.icons = {name: style.standardIcon(getattr(QStyle.StandardPixmap, name)) for name in
+                      ("SP_MediaSkipBackward", "SP_MediaPlay", "SP_MediaPause", "SP_MediaSkipForward",
+                       "SP_MediaVolume")}
+        self.prev_button = QToolButton(icon=self.icons["SP_MediaSkipBackward"])
+        self.play_button = QToolButton(icon=self.icons["SP_MediaPlay"])
+        self.next_button = QToolButton(icon=self.icons["SP_MediaSkipForward"])
+        self.play_button.setIconSize(QSize(28, 28))
+        self.prev_button.setToolTip("Previous")
+        self.play_button.setToolTip("Play / pause (Space)")
+        self.next_button.setToolTip("Next (counts as a skip when you leave early)")
+        self.play_button.setObjectName("playButton")
+        self.prev_button.clicked.connect(player.previous)
+        self.play_button.clicked.connect(player.toggle)
+        self.next_button.clicked.connect(player.next)
+        self.title = QLabel("Nothing playing")
+        self.title.setObjectName("nowTitle")
+        self.subtitle = QLabel("")
+        self.subtitle.setObjectName("nowSubtitle")
+        text = QVBoxLayout()
+        text.setSpacing(0)
+        text.addWidget(self.title)
+        text.addWidget(self.subtitle)
+        self.elapsed = QLabel("0:00")
+        self.total = QLabel("0:00")
+        self.seek = QSlider(Qt.Orientation.Horizontal)
+        self.seek.setRange(0, 0)
+        self.seek.setToolTip("Seek")
+        self.seek.sliderReleased.connect(lambda: player.seek(self.seek.value()))
+        self.like_button = QToolButton(text="♡")
+        self.like_button.setToolTip("Like what is playing (Ctrl+L)")
+        self.like_button.clicked.connect(self._like)
+        self.volume = QSlider(Qt.Orientation.Horizontal)
+        self.volume.setRange(0, 100)
+        self.volume.setValue(int(player.volume * 100))
+        self.volume.setFixedWidth(90)
+        self.volume.setToolTip("Volume")
+        self.volume.valueChanged.connect(lambda v: player.set_volume(v / 100))
+        self.queue_button = QToolButton(text="Queue")
+        self.queue_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.queue_menu = QMenu(self)
+        self.queue_button.setMenu(self.queue_menu)
+        self.queue_menu.aboutToShow.connect(self._fill_queue)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 6, 10, 6)
+        for w in (self.prev_button, self.play_button, self.next_button):
+            row.addWidget(w)
+        row.addSpacing(8)
+        row.addLayout(text, 2)
+        row.addWidget(self.elapsed)
+        row.addWidget(self.seek, 4)
+        row.addWidget(self.total)
+        row.addWidget(self.like_button)
+        speaker = QLabel()
+        speaker.setPixmap(self.icons["SP_MediaVolume"].pixmap(16, 16))
+        row.addWidget(speaker)
+        row.addWidget(self.volume)
+        row.addWidget(self.queue_button)
+        player.now_playing.connect(self._now)
+        player.position.connect(self._position)
+        player.state.connect(lambda playing: self.play_button.setIcon(
+            self.icons["SP_MediaPause" if playing else "SP_MediaPlay"]))
+        self._liked: set[int] = set()
+
+    def _now(self, now: NowPlaying | None) -> None:
+        if now is None:
+            self.title.setText("Nothing playing")
+            self.subtitle.clear()
+            self.seek.setRange(0, 0)
+            self.elapsed.setText("0:00")
+            self.total.setText("0:00")
+            return
+        self.title.setText(now.title)
+        self.subtitle.setText(now.subtitle)
+        self.seek.setRange(0, int(now.duration))
+        self.total.setText(format_duration(now.duration) or "0:00")
+        self.like_button.setText("♥" if now.item_id in self._liked else "♡")
+
+    def _position(self, seconds: float, duration: float) -> None:
+        if duration and self.seek.maximum() != int(duration):
+            self.seek.setRange(0, int(duration))
+            self.total.setText(format_duration(duration))
+        if not self.seek.isSliderDown():
+            self.seek.setValue(int(seconds))
+        self.elapsed.setText(format_duration(seconds) or "0:00")
+
+    def _like(self) -> None:
+        cur = self.player.current
+        if cur is None:
+            return
+        liked = cur.item_id not in self._liked
+        (self._liked.add if liked else self._liked.discard)(cur.item_id)
+        self.like_button.setText("♥" if liked else "♡")
+        self.player.like(cur.item_id, "like" if liked else "none")
+
+    def _fill_queue(self) -> None:
+        self.queue_menu.clear()
+        start = max(self.player.index, 0)
+        for offset, item_id in enumerate(self.player.queue[start:start + 20]):
+            try:
+                row = self.player.library.item_row(item_id)
+                label = row["title"] or row["filename"]
+            except LookupError:
+                continue
+            action = self.queue_menu.addAction(("▶ " if offset == 0 and self.player.current else "") + label)
+            action.triggered.connect(lambda _c=False, i=start + offset: self.player._play_index(i, "next"))
+        if self.queue_menu.isEmpty():
+            self.queue_menu.addAction("The queue is empty").setEnabled(False)
+
+
+class VideoPage(QWidget):
+    """Where videos play. The QVideoWidget is created on first use (keeps start-up light)."""
+
+    def __init__(self, player: Player, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.player = player
+        self.video = None
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(0, 0, 0, 0)
+
+    def ensure_video(self):
+        if self.video is None:
+            from PySide6.QtMultimediaWidgets import QVideoWidget
+
+            self.video = QVideoWidget(self)
+            self.layout_.addWidget(self.video)
+            self.player.media.setVideoOutput(self.video)
+        return self.video

@@ -1,0 +1,129 @@
+"""Recommendation shelves: rows of cards, each with its short reason; hover shows all reasons."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from ui.reasons import all_reasons, short_reason
+
+CARD_W = 168
+
+
+class Card(QFrame):
+    """One pick: art, title, subtitle and the short reason. Click = details + explanation, double = play."""
+
+    clicked = Signal(object)
+    activated = Signal(object)
+
+    def __init__(self, rec, thumbnails, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rec = rec
+        self.setObjectName("card")
+        self.setFixedWidth(CARD_W)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        item = rec.item
+        self.art = QLabel("♪" if item.kind == "audio" else "▶")
+        self.art.setObjectName("cardArt")
+        self.art.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.art.setFixedSize(QSize(CARD_W - 16, CARD_W - 40))
+        self._art_path = item.cover_path
+        self._thumbnails = thumbnails
+        self._set_art()
+        thumbnails.ready.connect(self._art_ready)
+        title = QLabel(item.title or item.path.rsplit("/", 1)[-1])
+        title.setObjectName("cardTitle")
+        title.setWordWrap(True)
+        title.setMaximumHeight(38)
+        sub = QLabel(item.artist or item.genre or ("Video" if item.kind == "video" else ""))
+        sub.setObjectName("cardSubtitle")
+        reasons = tuple(getattr(rec, "reasons", ()) or ())
+        self.reason = QLabel(short_reason(reasons))
+        self.reason.setObjectName("cardReason")
+        self.reason.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(3)
+        for w in (self.art, title, sub, self.reason):
+            layout.addWidget(w)
+        layout.addStretch(1)
+        self.setToolTip(all_reasons(reasons) or item.path)
+
+    def _set_art(self) -> None:
+        pix = self._thumbnails.get(self._art_path) if self._art_path else None
+        if pix is not None:
+            self.art.setPixmap(pix.scaled(self.art.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                          Qt.TransformationMode.SmoothTransformation))
+
+    def _art_ready(self, path: str) -> None:
+        if path == self._art_path:
+            self._set_art()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.rec)
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.activated.emit(self.rec)
+
+
+class Shelf(QWidget):
+    """A titled, horizontally scrolling row of cards."""
+
+    picked = Signal(object)  # Recommendation
+    play = Signal(object)
+
+    def __init__(self, title: str, thumbnails, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.thumbnails = thumbnails
+        self.title = QLabel(title)
+        self.title.setObjectName("shelfTitle")
+        self.note = QLabel()
+        self.note.setObjectName("shelfNote")
+        self.note.setWordWrap(True)
+        self.row = QHBoxLayout()
+        self.row.setSpacing(10)
+        self.row.addStretch(1)
+        inner = QWidget()
+        inner.setLayout(self.row)
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(inner)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setFixedHeight(CARD_W + 110)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 6)
+        layout.addWidget(self.title)
+        layout.addWidget(self.note)
+        layout.addWidget(self.scroll)
+        self.recs: list = []
+        self.note.hide()
+
+    def set_title(self, title: str) -> None:
+        self.title.setText(title)
+
+    def set_items(self, recs: list) -> None:
+        self.recs = list(recs)
+        while self.row.count() > 1:
+            w = self.row.takeAt(0).widget()
+            if w:
+                w.deleteLater()
+        for i, rec in enumerate(self.recs):
+            card = Card(rec, self.thumbnails)
+            card.clicked.connect(self.picked.emit)
+            card.activated.connect(self.play.emit)
+            self.row.insertWidget(i, card)
+        self.scroll.setVisible(bool(self.recs))
+        self.note.setVisible(not self.recs and bool(self.note.text()))
+
+    def set_note(self, text: str) -> None:
+        """A plain-words line shown instead of cards (why there is nothing yet, what to do)."""
+        self.note.setText(text)
+        self.note.setVisible(bool(text) and not self.recs)
+
+    def cards(self) -> list[Card]:
+        return [self.row.itemAt(i).widget() for i in range(self.row.count())
+                if isinstance(self.row.itemAt(i).widget(), Card)]

@@ -1,0 +1,269 @@
+"""What the main window does: navigation, playing, searching, folders, settings and shutdown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
+
+from ui.errors import plain_error
+from ui.for_you import MODE_RADIO
+from ui.ops import stage_missing
+
+MUSIC, VIDEOS, FOR_YOU, HISTORY, PLAYLISTS, FAILURES = range(6)
+
+
+class WindowActions:
+    """Mixed into MainWindow (which provides the widgets)."""
+
+    # ----- navigation -------------------------------------------------------------------------
+    def start_view(self) -> None:
+        """Welcome on first run; otherwise the library (music first unless there is only video)."""
+        counts = self.counts()
+        if not self.library.roots() and not (counts["audio"] or counts["video"]):
+            self.sidebar.blockSignals(True)
+            self.sidebar.setCurrentRow(-1)
+            self.sidebar.blockSignals(False)
+            self.pages.setCurrentWidget(self.welcome)
+            self.detail.hide()
+            self.welcome.music_button.setFocus()  # else the sidebar takes focus and selects "Music"
+        else:
+            self.sidebar.setCurrentRow(VIDEOS if counts["video"] and not counts["audio"] else MUSIC)
+        self.update_counts(counts)
+
+    def show_section(self, row: int) -> None:
+        if row < 0:
+            return
+        page = self.section_pages[row]
+        self.pages.setCurrentWidget(page)
+        self.detail.show()
+        if page in (self.music, self.videos) and not page.model.ids and not page.model.loading:
+            page.model.reload()
+        elif page is self.for_you:
+            self.for_you.refresh()
+        elif hasattr(page, "refresh"):
+            page.refresh()
+
+    def counts(self) -> dict[str, int]:
+        """Items per kind and failures (light SQL, no stage imported)."""
+        out = {"audio": 0, "video": 0, "failed": 0}
+        for kind, n in self.library.store.query(
+                "SELECT kind, COUNT(*) FROM items WHERE status = 'ok' GROUP BY kind"):
+            out[kind] = n
+        out["failed"] = self.library.store.query("SELECT COUNT(*) FROM failures")[0][0]
+        return out
+
+    def update_counts(self, counts: dict[str, int] | None = None) -> None:
+        counts = counts or self.counts()
+        labels = {0: ("Music", counts["audio"]), 1: ("Videos", counts["video"]), 5: ("Failures", counts["failed"])}
+        for row, (name, n) in labels.items():
+            self.sidebar.item(row).setText(f"{name}   {n:,}" if n else name)
+
+    def select_item(self, item_id: int) -> None:
+        self.detail.show_item(item_id)
+        self.for_you.set_seed(item_id)
+
+    def focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def say(self, text: str, ms: int = 8000) -> None:
+        """A plain-words note in the status bar."""
+        self.status_note.setText(text)
+        self.status_note.setToolTip(text)
+        if ms:
+            self._note_timer.start(ms)
+
+    # ----- playing ----------------------------------------------------------------------------
+    def play(self, item_ids: list[int], start: int = 0) -> None:
+        if not item_ids:
+            return
+        self.player.play_items(list(item_ids), start)
+
+    def _now_playing(self, now) -> None:
+        if now is not None and now.kind == "video":
+            self._page_before_video = self.pages.currentWidget()
+            self.video_page.ensure_video()
+            self.pages.setCurrentWidget(self.video_page)
+        elif self.pages.currentWidget() is self.video_page:
+            self.pages.setCurrentWidget(getattr(self, "_page_before_video", None) or self.music)
+
+    def like_current(self) -> None:
+        if self.player.current is not None:
+            self.player_bar._like()
+        elif self.detail.item_id is not None:
+            self.detail._toggle_like()
+
+    def _play_recorded(self, _event) -> None:
+        if getattr(self, "_shut", False):
+            return
+        self.for_you.schedule_refresh()
+        if self.pages.currentWidget() is self.history:
+            self.history.refresh()
+
+    def radio(self, seed: int) -> None:
+        """Radio from here: the seed, then a stream of picks that flow from it."""
+        def done(recs) -> None:
+            self.play([seed] + [r.item.id for r in recs if r.item.id != seed], 0)
+            self.say(f"Radio: {len(recs)} picks queued after this one.")
+
+        def failed(exc: BaseException) -> None:
+            self.play([seed], 0)
+            self.say("Radio needs the recommender; playing just this one." if stage_missing(exc)
+                     else plain_error(exc, "start the radio"))
+
+        self.ops.run("radio", self.library.recommend, seed=seed, mode=MODE_RADIO, limit=50,
+                     on_result=done, on_error=failed)
+
+    def more_like_this(self, item_id: int) -> None:
+        self.for_you.set_seed(item_id)
+        self.sidebar.setCurrentRow(FOR_YOU)
+
+    # ----- search -----------------------------------------------------------------------------
+    def search(self, text: str) -> None:
+        text = text.strip()
+        if not text:
+            return
+        self.sidebar.blockSignals(True)
+        self.sidebar.setCurrentRow(-1)
+        self.sidebar.blockSignals(False)
+        self.pages.setCurrentWidget(self.search_view)
+        self.detail.show()
+        self.search_view.heading.setText(f"Searching for “{text}”…")
+        self._search_text = text
+
+        def done(hits) -> None:
+            if text == self._search_text:
+                self.search_view.show_hits(text, list(hits))
+
+        def failed(exc: BaseException) -> None:
+            if text != self._search_text:
+                return
+            if stage_missing(exc):  # word matching over titles, tags, lyrics and subtitles meanwhile
+                from ui.queries import lexical_hits
+
+                self.search_view.show_hits(text, lexical_hits(self.library, text))
+            else:
+                self.search_view.show_hits(text, [], note=plain_error(exc, "search"))
+
+        self.ops.run("search", self.library.search, query=text, limit=50, on_result=done, on_error=failed)
+
+    # ----- folders and background work ---------------------------------------------------------
+    def add_folders(self, folders: list[str]) -> None:
+        """Add folders and start scan -> analyze -> embed; the library fills in as files are read."""
+        if not folders:
+            return
+        names = ", ".join(f.rstrip("/").rsplit("/", 1)[-1] or f for f in folders)
+        self.say(f"Adding {names}…")
+        self.work.start(list(folders), stages=self.upkeep_stages)
+        if self.pages.currentWidget() is self.welcome:
+            self.sidebar.setCurrentRow(MUSIC)
+
+    def refresh_live(self) -> None:
+        """While background work runs: pick up new rows without losing the selection."""
+        for view in (self.music, self.videos):
+            if not view.model.loading:
+                view.model.refresh()
+        self.update_counts()
+
+    def _work_finished(self, summary: dict[str, Any]) -> None:
+        if getattr(self, "_shut", False):
+            return
+        self._live_timer.stop()
+        self.refresh_live()
+        scan = summary.get("stages", {}).get("scan") or {}
+        parts = []
+        if scan:
+            parts.append(f"{scan.get('added', 0)} new, {scan.get('updated', 0)} changed, "
+                         f"{scan.get('failed', 0)} unreadable")
+            if scan.get("offline_roots"):
+                parts.append("not reachable: " + ", ".join(scan["offline_roots"]))
+        if summary.get("cancelled"):
+            parts.append("stopped — what was done is kept")
+        parts += list(summary.get("errors", {}).values())
+        self.say("Library updated: " + "; ".join(parts) if parts else "Library is up to date.", 15000)
+        if self.music.model.rowCount() == 0 and self.videos.model.rowCount() and \
+                self.pages.currentWidget() is self.music:
+            self.sidebar.setCurrentRow(VIDEOS)
+        if self.pages.currentWidget() is self.failures_view:
+            self.failures_view.refresh()
+        self.for_you.schedule_refresh()
+
+    def import_history(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a playlist or listening history", "",
+                                              "History or playlist (*.json *.jsonl *.csv *.m3u *.m3u8)")
+        if not path:
+            return
+
+        def done(report) -> None:
+            self.say(f"Imported: {report.get('matched', 0)} matched, {report.get('unmatched', 0)} not in your "
+                     "library." if isinstance(report, dict) else "Imported.")
+            self.playlists.refresh()
+            self.for_you.schedule_refresh()
+
+        self.ops.run("import", self.library.import_history, path=path, on_result=done,
+                     on_error=lambda exc: self.say(plain_error(exc, "import that file")))
+
+    # ----- settings ---------------------------------------------------------------------------
+    def open_settings(self) -> QDialog:
+        from ui.settings_dialog import SettingsDialog
+        from ui.theme import apply_theme
+
+        dialog = SettingsDialog(self.library, self)
+        dialog.folders_added.connect(self.add_folders)
+        dialog.forget_history.connect(self.forget_history)
+        dialog.delete_everything.connect(self.delete_all_data)
+
+        def accepted() -> None:
+            changes = dialog.apply()
+            if "theme" in changes:
+                apply_theme(QApplication.instance(), changes["theme"])
+            if "profile" in changes:
+                self.for_you.schedule_refresh()
+            self.say("Settings saved." if changes else "No settings changed.")
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+        self.settings_dialog = dialog
+        return dialog
+
+    def forget_history(self) -> None:
+        def done(removed) -> None:
+            self.say(f"History forgotten ({sum(removed.values())} entries deleted).")
+            self.history.refresh()
+            self.for_you.schedule_refresh()
+
+        self.ops.run("forget", self.library.forget_history, on_result=done,
+                     on_error=lambda exc: self.say(plain_error(exc, "forget the history")))
+
+    def delete_all_data(self) -> None:
+        """Delete Encore's data, then start again with an empty library in the same place."""
+        from core.service import Library
+
+        data_dir = self.library.paths.data_dir
+        self.player.stop()
+        self.work.cancel()
+        self.ops.wait(5000)
+        self.library.delete_all_data()
+        self.library = Library(data_dir)
+        for holder in (self, self.player, self.work, self.detail, self.for_you, self.history, self.playlists,
+                       self.failures_view):
+            holder.library = self.library
+        for view in (self.music, self.videos):
+            view.model._connect = self.library.store.reader
+            view.model.reload_now()
+        self.start_view()
+        self.say("All Encore data deleted. Your media files were not touched.")
+
+    def shutdown(self) -> None:
+        """Stop playback (recording the play), cancel background work, wait for workers."""
+        if getattr(self, "_shut", False):
+            return
+        self._shut = True
+        self._live_timer.stop()
+        self.for_you.active = False
+        self.player.shutdown()
+        self.work.cancel()
+        self.ops.cancel_all()
+        self.ops.wait(5000)
+        self.thumbnails.pool.waitForDone(2000)
