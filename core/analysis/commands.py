@@ -10,13 +10,18 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from core.cli import emit, open_library, progress_printer
 
     lib = open_library(args)
-    data = lib.analyze(progress=progress_printer(args))
+    if args.retry_failed:
+        from core.analysis.queue import analyze_pending
+
+        data = analyze_pending(lib, progress=progress_printer(args), retry_failed=True)
+    else:
+        data = lib.analyze(progress=progress_printer(args))
     if sys.stderr.isatty() and not args.json:
         sys.stderr.write("\n")
 
     def human(d: dict) -> str:
         line = (f"Analysed {d['analyzed']} items in {d['seconds']:.1f} s: {d['failed']} failed, "
-                f"{d['skipped']} skipped (failed before, unchanged).")
+                f"{d['skipped']} skipped (failed before, unchanged; --retry-failed tries them again).")
         if d.get("cancelled"):
             line += f" Cancelled: {d['pending']} still to do (run `analyze` again to resume)."
         if d["failed"]:
@@ -29,4 +34,6 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 def register(add) -> None:
     """Add the `analyze` subcommand."""
-    add("analyze", _cmd_analyze, "analyse audio and video content (tempo, key, loudness, keyframes, descriptors)")
+    p = add("analyze", _cmd_analyze, "analyse audio and video content (tempo, key, loudness, keyframes, descriptors)")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="try again the files that failed before (normally retried only when they change)")

@@ -38,7 +38,7 @@ def worker_count(library) -> int:
     return max(1, configured or min(4, os.cpu_count() or 1))
 
 
-def pending_items(library) -> tuple[list[dict[str, Any]], int]:
+def pending_items(library, retry_failed: bool = False) -> tuple[list[dict[str, Any]], int]:
     """Items to analyse now, and how many stale ones were skipped as known failures of this version."""
     conn = library.store.reader()
     failed = {(q.from_db_path(r["path"])): r for r in conn.execute(
@@ -47,7 +47,7 @@ def pending_items(library) -> tuple[list[dict[str, Any]], int]:
     for r in conn.execute(PENDING_SQL):
         path = q.from_db_path(r["path"])
         f = failed.get(path)
-        if f is not None and f["size"] == r["size"] and f["mtime_ns"] == r["mtime_ns"] \
+        if not retry_failed and f is not None and f["size"] == r["size"] and f["mtime_ns"] == r["mtime_ns"] \
                 and f["error"].startswith(VERSION_MARK):
             skipped += 1
             continue
@@ -58,11 +58,14 @@ def pending_items(library) -> tuple[list[dict[str, Any]], int]:
 
 
 def analyze_pending(library, progress: Callable[[Progress], None] | None = None,
-                    cancel: CancelToken | None = None) -> dict[str, Any]:
-    """Analyse every stale item; returns counts {"analyzed", "failed", "skipped", "described", "seconds"}."""
+                    cancel: CancelToken | None = None, retry_failed: bool = False) -> dict[str, Any]:
+    """Analyse every stale item; returns counts {"analyzed", "failed", "skipped", "described", "seconds"}.
+
+    Files that failed before (same size, mtime and analyser version) are skipped unless `retry_failed`.
+    """
     started = time.monotonic()
     cancel = cancel or CancelToken()
-    todo, skipped = pending_items(library)
+    todo, skipped = pending_items(library, retry_failed)
     report: dict[str, Any] = {"analyzed": 0, "failed": 0, "skipped": skipped, "described": 0,
                               "pending": len(todo), "cancelled": False, "seconds": 0.0, "worker_seconds": 0.0}
     batch: list[tuple[dict[str, Any], Any]] = []

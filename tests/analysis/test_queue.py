@@ -77,6 +77,8 @@ def test_second_run_does_nothing_and_version_bump_redoes(analysed, monkeypatch):
     library, files, _, _ = analysed
     again = library.analyze()
     assert again["analyzed"] == 0 and again["failed"] == 0 and again["skipped"] == 2  # known failures
+    retried = analysis_queue.analyze_pending(library, retry_failed=True)
+    assert retried["failed"] == 2 and retried["skipped"] == 0 and retried["analyzed"] == 0
 
     import core.analysis.store as store
 
