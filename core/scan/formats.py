@@ -20,7 +20,11 @@ def extension(name: str) -> str:
 
 def kind_of(name: str) -> str | None:
     """'audio', 'video' or None for a file name. mp4 counts as video (audio-only mp4 is re-kinded later)."""
-    ext = extension(name)
+    start = name.rfind(os.sep) + 1
+    dot = name.rfind(".")
+    if dot <= start or not name[start:dot].strip("."):
+        return None  # no extension: ".mp3" or "..mp3" is a name, as in os.path.splitext
+    ext = name[dot + 1:].lower()
     if ext in AUDIO_EXTS:
         return "audio"
     if ext in VIDEO_EXTS:

@@ -173,27 +173,31 @@ def scan(
                 "UPDATE items SET status = 'missing', missing_since = ?, updated_at = ? WHERE id = ? AND path = ?",
                 [(now, now, i, path_value) for i, path_value in gone]))
 
+    diff_cursor = store.conn.cursor()
+    diff_cursor.row_factory = None  # plain tuples: the unchanged-rescan hot path
+
     def _diff_folder(root_id: int, folder: str, files: list[FileEntry]) -> Iterator[tuple[str, str]]:
+        # (filename) -> (id, path, size, mtime_ns, inode, status, extract_version)
         known = {
-            q.from_db_path(r["filename"]): r for r in store.conn.execute(
+            (r[2] if isinstance(r[2], str) else q.from_db_path(r[2])): r for r in diff_cursor.execute(
                 "SELECT id, path, filename, size, mtime_ns, inode, status, extract_version FROM items WHERE dir = ?",
-                (q.to_db_path(folder),))
+                (q.to_db_path(folder),)).fetchall()
         }
         names = set()
         for entry in files:
             report.seen += 1
             names.add(entry.name)
             row = known.get(entry.name)
-            if row is not None and row["status"] != "missing" and row["size"] == entry.size \
-                    and row["mtime_ns"] == entry.mtime_ns and row["inode"] == entry.inode \
-                    and (row["status"] == "failed" or row["extract_version"] == EXTRACT_VERSION):
+            if row is not None and row[6] != "missing" and row[3] == entry.size \
+                    and row[4] == entry.mtime_ns and row[5] == entry.inode \
+                    and (row[6] == "failed" or row[7] == EXTRACT_VERSION):
                 report.unchanged += 1
                 done[0] += 1
                 tell(entry.path)
                 continue
-            inflight[entry.path] = (entry, row["id"] if row is not None else None, root_id)
+            inflight[entry.path] = (entry, row[0] if row is not None else None, root_id)
             yield (entry.path, covers_dir)
-        gone = [(r["id"], r["path"]) for name, r in known.items() if name not in names and r["status"] != "missing"]
+        gone = [(r[0], r[1]) for name, r in known.items() if name not in names and r[6] != "missing"]
         _mark_missing(gone)
 
     def on_result(path: str, result: Any) -> None:
