@@ -295,8 +295,12 @@ def feature_vector(f: dict[str, Any]) -> np.ndarray:
     return (vec / norm if norm > 0 else vec).astype(np.float32)
 
 
-def analyze_video(path: str, keyframe_dir: str) -> dict[str, Any]:
-    """Sample, find scenes, write keyframes + poster into `keyframe_dir`; features, vector and files."""
+def analyze_video(path: str, keyframe_dir: str, duration_hint: float | None = None) -> dict[str, Any]:
+    """Sample, find scenes, write keyframes + poster into `keyframe_dir`; features, vector and files.
+
+    `duration_hint` (seconds, from the scan) stands in for a frame count the container does not give,
+    so a long stream without an index is still sampled by seeking rather than decoded whole.
+    """
     import cv2
 
     cap = cv2.VideoCapture(path)
@@ -307,6 +311,8 @@ def analyze_video(path: str, keyframe_dir: str) -> dict[str, Any]:
         fps = fps if 0 < fps < 1000 else 25.0
         frame_count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         frame_count = frame_count if 0 < frame_count < 10**8 else 0
+        if not frame_count and duration_hint and duration_hint > SEQUENTIAL_UP_TO_S:
+            frame_count = int(duration_hint * fps)
         duration = frame_count / fps if frame_count else 0.0
         if frame_count and duration > SEQUENTIAL_UP_TO_S:
             mode = "seek"

@@ -42,7 +42,7 @@ def analyze_item(task: dict[str, Any]) -> dict[str, Any]:
     if task["kind"] == "video":
         from core.analysis.video import analyze_video
 
-        video = analyze_video(path, task["keyframe_dir"])
+        video = analyze_video(path, task["keyframe_dir"], task.get("duration"))
         out["video"] = video["features"]
         out["video_vector"] = video["vector"].tobytes()
         out["keyframes"] = video["keyframes"]

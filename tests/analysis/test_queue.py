@@ -131,3 +131,17 @@ def test_analyze_cli_json(library, tmp_path, capsys):
     assert main(["--data-dir", str(library.paths.data_dir), "analyze", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["analyzed"] == 1 and out["failed"] == 0
+
+
+def test_descriptor_version_bump_redescribes_without_decoding(analysed, monkeypatch):
+    library, files, _, _ = analysed
+    import core.analysis.store as store
+
+    monkeypatch.setattr(store, "DESCRIPTOR_VERSION", 99)
+    monkeypatch.setattr(store, "STALE_DESCRIPTORS_SQL", store.STALE_DESCRIPTORS_SQL.replace(
+        "d.version < 1", "d.version < 99"))
+    report = library.analyze()
+    assert report["analyzed"] == 0 and report["described"] == 4  # from the stored features
+    versions = {r[0] for r in library.store.query("SELECT version FROM descriptors")}
+    assert versions == {99}
+    assert "A minor" in library.show(item_id(library, files["chords"]))["descriptors"]
