@@ -25,7 +25,7 @@ AUDIO = {
     "acoustic_flatness": 0.012, "acoustic_range_lu": 5.0, "acoustic_zcr": 0.12,
     "wide_range_lu": 15.0, "compressed_range_lu": 4.0,
     "key_strength": 0.6, "key_confidence": 0.25,
-    "speech": 0.6,
+    "speech": 0.7,  # a heuristic hint (pauses + syllable-rate modulation, no pulse): say it only when strong
 }
 
 # Video thresholds: brightness/contrast are mean luma and its deviation (0..1); colourfulness is
