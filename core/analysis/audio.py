@@ -60,9 +60,29 @@ def _resample(y: np.ndarray, sr: int) -> np.ndarray:
     return soxr.resample(y, sr, SR, quality="HQ").astype(np.float32, copy=False)
 
 
-def _decode_soundfile(path: str) -> tuple[list[np.ndarray], float]:
+def channel_gain_db(channels_ms: float, mono_ms: float) -> float:
+    """dB to add to the mono downmix's loudness so it reads like BS.1770's sum over channels.
+
+    BS.1770 adds the channels' powers (weight 1 for front channels; surround weights ignored); the
+    downmix (mean of channels) has less power: 3 dB less for identical channels, 6 dB for unrelated.
+    """
+    if mono_ms <= 1e-12 or channels_ms <= 0:
+        return 0.0
+    return float(10 * np.log10(np.clip(channels_ms / mono_ms, 1.0, 10.0)))
+
+
+def _mono(data: np.ndarray, power: list[float]) -> np.ndarray:
+    """Mean of the channels; accumulates [sum of channel mean squares, downmix mean square]."""
+    mono = data.mean(axis=1)
+    power[0] += float(np.mean(np.square(data, dtype=np.float64), axis=0).sum()) * len(data)
+    power[1] += float(np.mean(np.square(mono, dtype=np.float64))) * len(data)
+    return mono
+
+
+def _decode_soundfile(path: str) -> tuple[list[np.ndarray], float, float]:
     import soundfile as sf
 
+    power = [0.0, 0.0]
     with sf.SoundFile(path) as fh:
         sr = fh.samplerate
         duration = fh.frames / sr if fh.frames > 0 and fh.frames < 2**62 else None
@@ -72,11 +92,11 @@ def _decode_soundfile(path: str) -> tuple[list[np.ndarray], float]:
                 fh.seek(int(offset * sr))
             data = fh.read(int((seconds or WHOLE_TRACK_UP_TO_S) * sr), dtype="float32", always_2d=True)
             if len(data):
-                segments.append(_resample(data.mean(axis=1), sr))
-    return segments, duration or sum(len(s) for s in segments) / SR
+                segments.append(_resample(_mono(data, power), sr))
+    return segments, duration or sum(len(s) for s in segments) / SR, channel_gain_db(*power)
 
 
-def _decode_audioread(path: str, duration: float | None) -> tuple[list[np.ndarray], float]:
+def _decode_audioread(path: str, duration: float | None) -> tuple[list[np.ndarray], float, float]:
     """The fallback decoder (what librosa.load falls back to), used directly: it reads up to the end
     of the last window and slices, and it avoids importing librosa (whose numba kernels take tens of
     seconds to compile in a fresh process)."""
@@ -94,19 +114,21 @@ def _decode_audioread(path: str, duration: float | None) -> tuple[list[np.ndarra
             if samples >= needed * sr * channels:
                 break
     if not blocks:
-        return [], total or 0.0
+        return [], total or 0.0, 0.0
     pcm = np.concatenate(blocks)
-    pcm = pcm[: len(pcm) - len(pcm) % channels].reshape(-1, channels).mean(axis=1) / 32768.0
+    power = [0.0, 0.0]
+    pcm = _mono(pcm[: len(pcm) - len(pcm) % channels].reshape(-1, channels) / 32768.0, power)
     segments = []
     for offset, seconds in plan:
         piece = pcm[int(offset * sr): int((offset + (seconds or WHOLE_TRACK_UP_TO_S)) * sr)]
         if len(piece):
             segments.append(_resample(piece.astype(np.float32), sr))
-    return segments, total or len(pcm) / sr
+    return segments, total or len(pcm) / sr, channel_gain_db(*power)
 
 
-def decode_window(path: str, duration: float | None = None) -> tuple[list[np.ndarray], float]:
-    """Mono 22,050 Hz segments of the analysis window, and the track duration in seconds.
+def decode_window(path: str, duration: float | None = None) -> tuple[list[np.ndarray], float, float]:
+    """Mono 22,050 Hz segments of the analysis window, the track duration in seconds, and the
+    channel gain (dB) that corrects the downmix's loudness (see channel_gain_db).
 
     soundfile (libsndfile: wav/flac/ogg/opus/mp3/aiff) seeks straight to each segment; anything else
     (or what soundfile rejects) goes through audioread. Raises NoAudio when nothing decodes.
@@ -114,15 +136,15 @@ def decode_window(path: str, duration: float | None = None) -> tuple[list[np.nda
     errors = []
     if os.path.splitext(path)[1].lower() in SOUNDFILE_EXTS:
         try:
-            segments, total = _decode_soundfile(path)
+            segments, total, gain = _decode_soundfile(path)
             if segments:
-                return segments, total
+                return segments, total, gain
         except Exception as exc:  # noqa: BLE001 - fall back to the other decoder
             errors.append(f"soundfile: {exc}")
     try:
-        segments, total = _decode_audioread(path, duration)
+        segments, total, gain = _decode_audioread(path, duration)
         if segments:
-            return segments, total
+            return segments, total, gain
         errors.append("no audio samples")
     except Exception as exc:  # noqa: BLE001
         detail = str(exc) or "no decoder for this format here (audioread needs ffmpeg or GStreamer)"
@@ -178,7 +200,7 @@ def _blocks(ms: np.ndarray, block_s: float, step_s: float) -> np.ndarray:
 def loudness(k_ms_segments: list[np.ndarray]) -> tuple[float | None, float]:
     """(integrated loudness in LUFS, loudness range in LU): BS.1770 gating on the K-weighted frames.
 
-    Approximations: mono downmix, STFT-domain K-weighting, 400 ms blocks with 75 % overlap for the
+    Approximations: mono downmix (corrected by a broadband channel gain), STFT-domain K-weighting, 400 ms blocks with 75 % overlap for the
     integrated value and 3 s blocks at 1 s steps (EBU R128 LRA: 10th-95th percentile) for the range.
     """
     def lufs(z: np.ndarray) -> np.ndarray:
@@ -301,8 +323,8 @@ def _mean(x: np.ndarray, weights: np.ndarray | None = None) -> float:
     return float(np.mean(x))
 
 
-def features_from_segments(segments: list[np.ndarray], duration: float) -> dict[str, Any]:
-    """Every named audio feature of the analysis window (JSON-ready)."""
+def features_from_segments(segments: list[np.ndarray], duration: float, channel_gain: float = 0.0) -> dict[str, Any]:
+    """Every named audio feature of the analysis window (JSON-ready); `channel_gain` from decode_window."""
     segments = [s for s in segments if len(s) >= N_FFT]
     if not segments:
         raise NoAudio("the audio is shorter than one analysis frame (93 ms)")
@@ -352,6 +374,8 @@ def features_from_segments(segments: list[np.ndarray], duration: float) -> dict[
     sub_weights = sub_rms * (sub_rms > max(frame_rms.max() * 1e-3, 1e-5))
 
     integrated, lra = loudness(k_ms)
+    if integrated is not None:
+        integrated += channel_gain
     onset_peak = float(np.percentile(np.concatenate(envs), 99))
     tempo, beat_strength = (None, 0.0) if silent else tempo_from_tempogram(
         np.concatenate(tempograms, axis=1), onset_peak)
@@ -435,6 +459,6 @@ def feature_vector(f: dict[str, Any]) -> np.ndarray:
 
 def analyze_audio(path: str, duration: float | None = None) -> tuple[dict[str, Any], np.ndarray]:
     """Decode the window of `path` and return (features, vector). Raises NoAudio for no audio."""
-    segments, total = decode_window(path, duration)
-    features = features_from_segments(segments, total)
+    segments, total, gain = decode_window(path, duration)
+    features = features_from_segments(segments, total, gain)
     return features, feature_vector(features)

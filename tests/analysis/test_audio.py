@@ -73,6 +73,14 @@ def test_loudness_calibration_full_scale_sine():
     assert quiet["loudness_lufs"] == pytest.approx(-23.01, abs=0.1)
 
 
+def test_stereo_loudness_sums_channels_as_bs1770(tmp_path):
+    # Identical channels: BS.1770 adds both channels' power, +3.01 LU over one channel.
+    y = signals.sine(997.0, 5.0, 0.1)
+    path = signals.write_wav(tmp_path / "stereo.wav", np.stack([y, y], axis=1))
+    features, _ = audio.analyze_audio(str(path))
+    assert features["loudness_lufs"] == pytest.approx(-20.0, abs=0.15)
+
+
 def test_vector_is_normalised_and_fixed_length(click):
     vec = audio.feature_vector(click)
     assert vec.dtype == np.float32 and vec.shape == (len(audio.VECTOR_FIELDS),)
@@ -88,7 +96,7 @@ def test_window_plan_bounds_decoding():
 
 def test_decode_reads_only_the_window(tmp_path):
     path = signals.write_wav(tmp_path / "long.flac", signals.white_noise(200.0, sr=8000), sr=8000, fmt="FLAC")
-    segments, duration = audio.decode_window(str(path))
+    segments, duration, _ = audio.decode_window(str(path))
     assert duration == pytest.approx(200.0, abs=0.01)
     assert [round(len(s) / audio.SR) for s in segments] == [30, 30, 30]
 
