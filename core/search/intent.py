@@ -34,7 +34,7 @@ CALM = {"calm", "slow", "relaxing", "relax", "chill", "chilled", "mellow", "quie
 HAPPY = {"happy", "bright", "cheerful", "sunny", "joyful"}
 SAD = {"sad", "dark", "melancholic", "melancholy", "gloomy", "moody"}
 SHORT = {"short", "quick", "brief"}
-LONG = {"long", "epic", "lengthy"}
+LONG = {"long", "lengthy"}
 FAVOURITE = re.compile(r"\b(my )?(favou?rites?|favs?|liked|loved|likes)\b")
 UNPLAYED = re.compile(r"\b(i )?(haven'?t|have not|never|not|didn'?t|did not)( yet)? (played|heard|watched|seen)"
                       r"( (in a while|lately|recently|for a while|in ages|for ages))?\b|\bunplayed\b|\bunwatched\b"
