@@ -53,8 +53,9 @@ NUMBER_WORDS = {"once": 1, "twice": 2, "one": 1, "two": 2, "three": 3, "four": 4
                 "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12,
                 "twenty": 20, "thirty": 30, "hundred": 100, "thrice": 3}
 FIRST_PERSON = {"i", "me", "my", "mine", "we", "us", "our", "im", "ill", "ive", "id", "lets"}
-DEGENERATE = re.compile(r"sorry|apolog|cannot|can't|unable|as an ai|language model|assistant|http|www\.|"
-                        r"<\||\|>|```|\b(?:instruction|prompt|system|user)s?\b", re.I)
+DEGENERATE = re.compile(r"\b(?:sorry|apolog\w*|cannot|cant|unable|as an ai|language model|assistant|"
+                        r"instructions?|prompts?|system|users?|ai)\b")  # on words, names taken out
+MARKUP = re.compile(r"http|www\.|<\||\|>|```")
 BAD_CHARS = re.compile(r"[?#<>\[\]{}|\\=_~^@$\n]")
 WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|\d+(?:[.,]\d+)?%?")
 MIN_WORDS, MAX_WORDS = 4, 45
@@ -197,17 +198,20 @@ class Grounding:
     def check_prefix(self, text: str) -> Verdict:
         """The rules that can be decided on unfinished text (for streaming: stop as soon as it fails)."""
         problems: list[str] = []
-        bare = self._strip_names(text)
-        if DEGENERATE.search(bare) or BAD_CHARS.search(bare):
-            problems.append("refusal, chatter or markup")
+        if MARKUP.search(text):
+            problems.append("markup")
         if text.count("*") % 2:  # a marked name is still being written: judge only what precedes it
             text = text[: text.rfind("*")]
+        if BAD_CHARS.search(self._strip_names(text)):
+            problems.append("markup or a question")
         masked, _ = self._mask_names(text)
         tokens = masked.split()
         if not re.search(r"[\s.,;:!)]$", text):
             tokens = tokens[:-1]  # the last word may be unfinished
         tokens = tokens[: len(tokens) - self._open_name(tokens)]
         tokens = [t for t in tokens if not t.startswith("\u0001")]
+        if DEGENERATE.search(" ".join(tokens)):
+            problems.append("refusal or chatter")
         for token in tokens:
             problem = self._word_problem(token)
             if problem:

@@ -59,6 +59,18 @@ def test_nonsense_is_rejected(text):
     assert not check(text, EVIDENCE[0]).ok
 
 
+def test_names_that_look_like_chatter_are_still_names():
+    ev = build_evidence(1, {"kind": "audio", "title": "Toxicity", "artist": "System of a Down"},
+                        [Reason("because_you_played", 0.5, {"item": 2, "title": "Who Are You?", "plays": 4}),
+                         Reason("same_artist", 0.3, {"artist": "System of a Down"})])
+    text = "Because you played *Who Are You?* 4 times. It is by *System of a Down* too."
+    assert check(text, ev).ok
+    from core.explain.checker import Grounding
+
+    assert Grounding(ev).check_prefix("Because you played *Who Are You?* 4 times. It is by *System of").ok
+    assert not check("Because you played *Who Are You?* 4 times. Sorry, the system is down.", ev).ok
+
+
 @pytest.mark.parametrize(("index", "text"), [
     (0, "You played *Siege of Laurelmor* 12 times, and this has a similar tempo (128 and 130 BPM)."),
     (0, "Because you played Siege of Laurelmor 12 times: it sounds like it, with a similar tempo."),
