@@ -226,12 +226,20 @@ COLD = [dict(cold_content=a, cold_prop=b, q_k=qk) for qk in (10, 30)
         for a, b in ((1, 0), (0, 1), (1, 1), (1, 3), (1, 10))]
 
 
+_W_CACHE: dict = {}
+
+
 class Hybrid:
     """The product formula fitted on one training matrix."""
 
     def __init__(self, X: sp.csr_matrix, E: np.ndarray | None, cf: CFParams, w: HybridWeights) -> None:
         t = time.perf_counter()
-        self.model = HybridModel(W=item_item(X, cf), played=np.asarray(X.sum(axis=0)).ravel() > 0,
+        key = (cf, X.shape, X.nnz, int(X.indices.sum()), int(X.indptr[::97].sum()))
+        if key not in _W_CACHE:  # the same training matrix is fitted once per CF setting
+            if len(_W_CACHE) >= 6:
+                _W_CACHE.pop(next(iter(_W_CACHE)))
+            _W_CACHE[key] = item_item(X, cf)
+        self.model = HybridModel(W=_W_CACHE[key], played=np.asarray(X.sum(axis=0)).ravel() > 0,
                                  pop=popularity(X), E=E)
         self.X, self.w, self.Q = X, w, None
         self.set_q(w.q_k, w.q_power)

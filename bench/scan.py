@@ -39,16 +39,16 @@ def rss_mb() -> float:
     return 0.0
 
 
-def _templates(work: Path) -> list[tuple[str, bytes, bytes]]:
+def _templates(work: Path, seconds: float = 0.25) -> list[tuple[str, bytes, bytes]]:
     """Small tagged files (FLAC with Vorbis comments, WAV with ID3) whose title bytes are patched per copy."""
     from tests.media import tag_id3, tag_vorbis, write_audio
 
     out = []
-    flac = write_audio(work / "t.flac", 0.25, 440)
+    flac = write_audio(work / "t.flac", seconds, 440)
     tag_vorbis(flac, title="Track 0000000", artist="Bench Artist", album="Bench Album", genre="Ambient",
                date="2001", tracknumber="1")
     out.append((".flac", flac.read_bytes(), b"Track 0000000"))
-    wav = write_audio(work / "t.wav", 0.25, 330)
+    wav = write_audio(work / "t.wav", seconds, 330)
     tag_id3(wav, title="Track 0000000", artist="Bench Artist", album="Bench Album", genre="Rock", date="1999")
     out.append((".wav", wav.read_bytes(), b"Track 0000000"))
     flac.unlink()
@@ -56,10 +56,10 @@ def _templates(work: Path) -> list[tuple[str, bytes, bytes]]:
     return out
 
 
-def generate(root: Path, count: int, files_per_folder: int = FILES_PER_FOLDER) -> list[str]:
+def generate(root: Path, count: int, files_per_folder: int = FILES_PER_FOLDER, seconds: float = 0.25) -> list[str]:
     """`count` distinct, valid, tagged audio files in folders of `files_per_folder` (fast: byte patching)."""
     root.mkdir(parents=True, exist_ok=True)
-    templates = _templates(root)
+    templates = _templates(root, seconds)
     paths = []
     for i in range(count):
         ext, data, marker = templates[i % 4 == 3]  # three FLAC for every WAV

@@ -45,11 +45,8 @@ def bm25_weight(X: sp.csr_matrix, k1: float = 1.2, b: float = 0.75) -> sp.csr_ma
 
 
 def top_k_rows(M: sp.csr_matrix, k: int, drop_diagonal: bool = True) -> sp.csr_matrix:
-    """Keep the k largest positive entries of every row of a sparse matrix."""
+    """Keep the k largest positive entries of every row of a sparse matrix (diagonal dropped)."""
     M = sp.csr_matrix(M, dtype=np.float32)
-    if drop_diagonal:
-        M.setdiag(0.0)
-        M.eliminate_zeros()
     rows, cols, vals = [], [], []
     indptr, indices, data = M.indptr, M.indices, M.data
     for r in range(M.shape[0]):
@@ -57,13 +54,13 @@ def top_k_rows(M: sp.csr_matrix, k: int, drop_diagonal: bool = True) -> sp.csr_m
         if a == b:
             continue
         d = data[a:b]
-        if b - a > k:
-            sel = np.argpartition(-d, k)[:k]
-        else:
-            sel = np.arange(b - a)
+        c = indices[a:b]
+        if drop_diagonal:
+            d = np.where(c == r, 0.0, d)
+        sel = np.argpartition(-d, k)[:k] if b - a > k else np.arange(b - a)
         sel = sel[d[sel] > 0]
         rows.append(np.full(len(sel), r, dtype=np.int32))
-        cols.append(indices[a:b][sel])
+        cols.append(c[sel])
         vals.append(d[sel])
     if not rows:
         return sp.csr_matrix(M.shape, dtype=np.float32)
@@ -77,14 +74,13 @@ def cooccurrence(X: sp.csr_matrix) -> sp.csr_matrix:
     return (Xc.T @ Xc).tocsr()
 
 
-def cosine(X: sp.csr_matrix, k: int, shrink: float) -> sp.csr_matrix:
-    """Shrunk cosine: c_ij / (|i| |j| + shrink), top k per item."""
-    C = cooccurrence(X)
+def cosine(X: sp.csr_matrix, k: int, shrink: float, G: sp.csr_matrix | None = None) -> sp.csr_matrix:
+    """Shrunk cosine: c_ij / (|i| |j| + shrink), top k per item (G: a precomputed X^T X)."""
+    C = (cooccurrence(X) if G is None else G).copy()
     norms = np.sqrt(np.maximum(C.diagonal(), 0.0)).astype(np.float32)
-    C = C.tocoo()
-    data = C.data / (norms[C.row] * norms[C.col] + shrink + 1e-9)
-    S = sp.csr_matrix((data.astype(np.float32), (C.row, C.col)), shape=C.shape)
-    return top_k_rows(S, k)
+    rows = np.repeat(np.arange(C.shape[0]), np.diff(C.indptr))
+    C.data = (C.data / (norms[rows] * norms[C.indices] + shrink + 1e-9)).astype(np.float32)
+    return top_k_rows(C, k)
 
 
 def rp3beta(X: sp.csr_matrix, k: int, alpha: float, beta: float) -> sp.csr_matrix:
@@ -110,7 +106,7 @@ def local_ease(X: sp.csr_matrix, k: int, l2: float, shrink: float = 10.0, batch:
     G = cooccurrence(Xc)
     G.sort_indices()
     n = G.shape[0]
-    N = cosine(Xc, k, shrink)  # candidate neighbourhoods
+    N = cosine(Xc, k, shrink, G)  # candidate neighbourhoods
     counts = np.diff(N.indptr)
     rows, cols, vals = [], [], []
     targets = np.flatnonzero(counts > 0)

@@ -129,7 +129,7 @@ def stats(library) -> dict[str, Any]:
     return {"ratings": one("SELECT COUNT(*) FROM ratings"),
             "playlists": one("SELECT COUNT(*) FROM playlists"),
             "profiles": one("SELECT COUNT(*) FROM profiles"),
-            "cf_items": one("SELECT COUNT(DISTINCT item_id) FROM item_neighbours")}
+            "cf_items": one("SELECT COUNT(*) FROM item_cf_stats")}
 
 
 def show(library, row) -> dict[str, Any]:
