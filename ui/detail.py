@@ -86,6 +86,7 @@ class DetailPane(QWidget):
         self.explanation = QLabel()
         self.explanation.setObjectName("explanation")
         self.explanation.setWordWrap(True)
+        self.explanation.setTextFormat(Qt.TextFormat.MarkdownText)  # the explainer writes *titles*
         self.explanation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.tags = QTextBrowser()
         self.tags.setObjectName("detailTags")
@@ -147,14 +148,14 @@ class DetailPane(QWidget):
         self.subtitle.setText(" — ".join(p for p in parts if p) or ("Video" if info.get("kind") == "video" else ""))
         facts = [format_duration(info.get("duration")), info.get("genre") or "",
                  f"{info['width']}×{info['height']}" if info.get("height") else "",
-                 f"played {info['plays']}×" if info.get("plays") else ""]
+                 _plays_text(info.get("history") or {})]
         self.facts.setText(" · ".join(f for f in facts if f))
         self.facts.setToolTip(info.get("path", ""))
         art = poster_path(info) or info.get("cover_path")
         pix = self.thumbnails.get_now(art, 200) if art else None
         self.art.setPixmap(pix) if pix else self.art.setText("♪" if info.get("kind") == "audio" else "▶")
         self.art.setProperty("placeholder", pix is None)
-        self.liked = bool(info.get("liked") or info.get("rating") == 1 or info.get("rating") == "like")
+        self.liked = (info.get("history") or {}).get("rating") == "like"
         self.like_button.setText("♥ Liked" if self.liked else "♡ Like")
         self.chips.clear()
         for text, tip in feature_chips(info):
@@ -227,6 +228,12 @@ class DetailPane(QWidget):
         self.liked = not self.liked
         self.like_button.setText("♥ Liked" if self.liked else "♡ Like")
         self.like.emit(self.item_id, "like" if self.liked else "none")
+
+
+def _plays_text(history: dict[str, Any]) -> str:
+    plays, skips = history.get("plays") or 0, history.get("skips") or 0
+    text = f"played {plays}×" if plays else ""
+    return text + (f", skipped {skips}×" if skips else "")
 
 
 def _tags_html(tags: dict[str, str], sidecars: list[dict], failures: list[dict]) -> str:

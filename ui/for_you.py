@@ -14,8 +14,9 @@ from ui.widgets import EmptyState
 
 # Library.recommend modes used by each shelf.
 MODE_FOR_YOU = "for-you"
-MODE_BECAUSE = "because-you-played"
-MODE_MORE = "more-like-this"
+MODE_BECAUSE = "because"
+MODE_MORE = "more-like"
+MODE_FITS_VIDEO = "fits-video"
 MODE_RADIO = "radio"
 SHELF_SIZE = 16
 
@@ -33,8 +34,10 @@ class ForYouView(QWidget):
         self.for_you = Shelf("For you", thumbnails)
         self.because = Shelf("Because you played…", thumbnails)
         self.more = Shelf("More like this", thumbnails)
+        self.fits = Shelf("Music that fits this video", thumbnails)
         self.recent = Shelf("Recently added", thumbnails)
-        self.shelves = [self.for_you, self.because, self.more, self.recent]
+        self.shelves = [self.for_you, self.because, self.more, self.fits, self.recent]
+        self.fits.hide()
         self.empty = EmptyState("Nothing to recommend yet",
                                 "Add a folder with music or videos first. Then play a few things: every play, "
                                 "skip and like teaches Encore what to suggest here, and why.")
@@ -92,14 +95,24 @@ class ForYouView(QWidget):
             self.more.set_note("Select a track or video to see more like it.")
             return
         try:
-            title = self.library.item_row(self.seed_item)["title"]
+            row = self.library.item_row(self.seed_item)
+            title, kind = row["title"] or row["filename"], row["kind"]
         except LookupError:
-            title = ""
+            title, kind = "", "audio"
         self.more.set_title(f"More like {title}" if title else "More like this")
-        self._load(self.more, seed=self.seed_item, mode=MODE_MORE, empty="No close matches found yet.")
+        self._load(self.more, seed=self.seed_item, mode=MODE_MORE, kind=kind,
+                   empty="No close matches yet: they appear once Encore has listened to more of your library.")
+        if kind == "video":
+            self.fits.set_title(f"Music that fits {title}")
+            self._load(self.fits, seed=self.seed_item, mode=MODE_FITS_VIDEO, empty="", kind="audio")
+        else:
+            self.fits.set_items([])
+            self.fits.hide()
 
-    def _load(self, shelf: Shelf, mode: str, empty: str, seed: int | None = None) -> None:
+    def _load(self, shelf: Shelf, mode: str, empty: str, seed: int | None = None,
+              kind: str | None = None) -> None:
         def done(recs) -> None:
+            shelf.show()
             shelf.set_items(list(recs or []))
             shelf.set_note(empty)
             self._loaded()
@@ -111,7 +124,7 @@ class ForYouView(QWidget):
             self._loaded()
 
         self.ops.run(f"recommend {mode}", self.library.recommend, seed=seed, mode=mode, limit=SHELF_SIZE,
-                     on_result=done, on_error=failed)
+                     kind=kind, on_result=done, on_error=failed)
 
     def _recent_loaded(self, items) -> None:
         self.recent.set_items([Recommendation(item=i, score=0.0, reasons=(Reason("recently_added", 1.0),))

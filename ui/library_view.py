@@ -68,11 +68,12 @@ class LibraryView(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)
         header.setHighlightSections(False)
-        for col, width in enumerate([260, 170, 190, 110, 60, 70, 100] if kind == "audio"
-                                    else [320, 130, 60, 80, 110, 100]):
+        for col, width in enumerate([260, 150, 160, 100, 52, 58, 90] if kind == "audio"
+                                    else [320, 120, 52, 70, 90, 90]):
             self.table.setColumnWidth(col, width)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the title takes the spare room
         self.table.doubleClicked.connect(lambda idx: self._play_from(idx.row()))
         self.table.activated.connect(lambda idx: self._play_from(idx.row()))
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _p: self._selected(cur.row()))
@@ -121,7 +122,7 @@ class LibraryView(QWidget):
     def _update_state(self) -> None:
         n = self.model.rowCount()
         self.count_label.setText(f"{n:,} {'tracks' if self.kind == 'audio' else 'videos'}" if n else "")
-        if n == 0 and not self.model.loading:
+        if n == 0 and self.model.started and not self.model.loading:
             self.stack.setCurrentWidget(self.no_match if self.model.filter_text else self.empty)
         elif n:
             self.stack.setCurrentWidget(self.table if self.mode == "table" else self.grid)

@@ -136,7 +136,7 @@ class HistoryView(_Page):
                             "what you like. Double-click a track or video to start."), parent)
         self.library = library
         self.table = _table(["When", "Title", "Artist", "Played", "How much", ""])
-        for col, w in enumerate([140, 260, 180, 70, 80]):
+        for col, w in enumerate([140, 260, 180, 70, 90]):
             self.table.setColumnWidth(col, w)
         self.table.currentCellChanged.connect(lambda r, *_: self._emit(r))
         self.table.cellDoubleClicked.connect(lambda r, _c: self._play(r))

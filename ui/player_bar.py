@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QSlider, QStyle, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QSlider, QToolButton, QVBoxLayout, QWidget
 
+from ui.icons import icon
 from ui.player import NowPlaying, Player
 from ui.table_model import format_duration
 
@@ -16,14 +17,12 @@ class PlayerBar(QWidget):
         super().__init__(parent)
         self.setObjectName("playerBar")
         self.player = player
-        style = self.style()
-        self.icons = {name: style.standardIcon(getattr(QStyle.StandardPixmap, name)) for name in
-                      ("SP_MediaSkipBackward", "SP_MediaPlay", "SP_MediaPause", "SP_MediaSkipForward",
-                       "SP_MediaVolume")}
-        self.prev_button = QToolButton(icon=self.icons["SP_MediaSkipBackward"])
-        self.play_button = QToolButton(icon=self.icons["SP_MediaPlay"])
-        self.next_button = QToolButton(icon=self.icons["SP_MediaSkipForward"])
-        self.play_button.setIconSize(QSize(28, 28))
+        self.prev_button = QToolButton()
+        self.play_button = QToolButton()
+        self.next_button = QToolButton()
+        self.speaker = QLabel()
+        self.refresh_icons()
+        self.play_button.setIconSize(QSize(30, 30))
         self.prev_button.setToolTip("Previous")
         self.play_button.setToolTip("Play / pause (Space)")
         self.next_button.setToolTip("Next (counts as a skip when you leave early)")
@@ -69,16 +68,27 @@ class PlayerBar(QWidget):
         row.addWidget(self.seek, 4)
         row.addWidget(self.total)
         row.addWidget(self.like_button)
-        speaker = QLabel()
-        speaker.setPixmap(self.icons["SP_MediaVolume"].pixmap(16, 16))
-        row.addWidget(speaker)
+        row.addWidget(self.speaker)
         row.addWidget(self.volume)
         row.addWidget(self.queue_button)
         player.now_playing.connect(self._now)
         player.position.connect(self._position)
-        player.state.connect(lambda playing: self.play_button.setIcon(
-            self.icons["SP_MediaPause" if playing else "SP_MediaPlay"]))
+        player.state.connect(self._playing)
         self._liked: set[int] = set()
+        self._is_playing = False
+
+    def refresh_icons(self) -> None:
+        """(Re)tint the transport icons for the current theme."""
+        self.icons = {name: icon(name, "accent" if name in ("play", "pause") else "text")
+                      for name in ("previous", "play", "pause", "next", "volume")}
+        self.prev_button.setIcon(self.icons["previous"])
+        self.next_button.setIcon(self.icons["next"])
+        self.play_button.setIcon(self.icons["pause" if getattr(self, "_is_playing", False) else "play"])
+        self.speaker.setPixmap(self.icons["volume"].pixmap(18, 18))
+
+    def _playing(self, playing: bool) -> None:
+        self._is_playing = playing
+        self.play_button.setIcon(self.icons["pause" if playing else "play"])
 
     def _now(self, now: NowPlaying | None) -> None:
         if now is None:

@@ -21,7 +21,7 @@ def reason_line(reason: Reason) -> str:
         return f"Often played with {d.get('with_title') or 'your picks'}" + (f" ({n}×)" if n else "")
     if kind in ("similar_sound", "similar_look"):
         what = "Sounds like" if kind == "similar_sound" else "Looks like"
-        feats = [_FEATURE_WORDS.get(f, f) for f in (d.get("features") or {})][:2]
+        feats = [_FEATURE_WORDS.get(f, f.replace("_", " ")) for f in (d.get("features") or {})][:2]
         tail = f" — similar {' and '.join(feats)}" if feats else ""
         return f"{what} {d.get('to_title') or 'your pick'}{tail}"
     if kind == "similar_text":
@@ -30,7 +30,17 @@ def reason_line(reason: Reason) -> str:
         return base + (f": {', '.join(shared)}" if shared else "")
     if kind == "matches_query":
         words = [str(w) for w in (d.get("words") or [])][:4]
-        return "Matches " + (", ".join(f"“{w}”" for w in words) if words else "your search")
+        if words:
+            return "Matches " + ", ".join(f"“{w}”" for w in words)
+        features = d.get("features") or {}
+        if isinstance(features, dict) and features:
+            return "Fits your " + " and ".join(_FEATURE_WORDS.get(f, f.replace("_", " ")) for f in list(features)[:2])
+        related = [str(w) for w in (d.get("related_terms") or [])][:3]
+        if related:
+            return "Related: " + ", ".join(related)
+        if d.get("similarity") is not None:
+            return "Close in meaning to “" + str(d.get("query", "your search"))[:40] + "”"
+        return "Matches your search"
     if kind == "liked":
         return f"You liked {d.get('title') or 'this'}"
     if kind == "popular_with_you":

@@ -182,6 +182,10 @@ class LibraryTableModel(QAbstractTableModel):
 
     refresh = reload  # while a scan runs the window calls refresh(); selection survives by item id
 
+    @property
+    def started(self) -> bool:
+        return self._generation > 0
+
     def reload_now(self) -> None:
         """Synchronous reload (tests, tiny libraries)."""
         self._generation += 1
@@ -255,7 +259,8 @@ class LibraryTableModel(QAbstractTableModel):
         if column == self._sort_col and order == self._sort_order and (self.ids or self.loading):
             return
         self._sort_col, self._sort_order = column, order
-        self.reload()
+        if self._generation:  # before the first load only remember the order (keeps start-up light)
+            self.reload()
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

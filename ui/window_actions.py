@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 
 from ui.errors import plain_error
@@ -19,8 +20,10 @@ class WindowActions:
     # ----- navigation -------------------------------------------------------------------------
     def start_view(self) -> None:
         """Welcome on first run; otherwise the library (music first unless there is only video)."""
-        counts = self.counts()
-        if not self.library.roots() and not (counts["audio"] or counts["video"]):
+        has = {kind: bool(self.library.store.query(
+            "SELECT EXISTS(SELECT 1 FROM items WHERE kind = ? AND status = 'ok')", (kind,))[0][0])
+            for kind in ("audio", "video")}
+        if not self.library.roots() and not any(has.values()):
             self.sidebar.blockSignals(True)
             self.sidebar.setCurrentRow(-1)
             self.sidebar.blockSignals(False)
@@ -28,8 +31,8 @@ class WindowActions:
             self.detail.hide()
             self.welcome.music_button.setFocus()  # else the sidebar takes focus and selects "Music"
         else:
-            self.sidebar.setCurrentRow(VIDEOS if counts["video"] and not counts["audio"] else MUSIC)
-        self.update_counts(counts)
+            self.sidebar.setCurrentRow(VIDEOS if has["video"] and not has["audio"] else MUSIC)
+        QTimer.singleShot(0, self.update_counts)  # counting 200k rows waits until the window is up
 
     def show_section(self, row: int) -> None:
         if row < 0:
@@ -37,8 +40,8 @@ class WindowActions:
         page = self.section_pages[row]
         self.pages.setCurrentWidget(page)
         self.detail.show()
-        if page in (self.music, self.videos) and not page.model.ids and not page.model.loading:
-            page.model.reload()
+        if page in (self.music, self.videos) and not page.model.started:
+            QTimer.singleShot(0, page.model.reload)  # after the window is on screen
         elif page is self.for_you:
             self.for_you.refresh()
         elif hasattr(page, "refresh"):
@@ -162,7 +165,7 @@ class WindowActions:
     def refresh_live(self) -> None:
         """While background work runs: pick up new rows without losing the selection."""
         for view in (self.music, self.videos):
-            if not view.model.loading:
+            if not view.model.loading and (view.model.started or view.isVisible()):
                 view.model.refresh()
         self.update_counts()
 
@@ -218,6 +221,7 @@ class WindowActions:
             changes = dialog.apply()
             if "theme" in changes:
                 apply_theme(QApplication.instance(), changes["theme"])
+                self.player_bar.refresh_icons()
             if "profile" in changes:
                 self.for_you.schedule_refresh()
             self.say("Settings saved." if changes else "No settings changed.")
