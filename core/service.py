@@ -36,7 +36,7 @@ class Library:
         with self.store.lock:
             backup.before_migrations(self.store.conn, self.paths.backups)
             migrate(self.store.conn)
-            backup.daily_if_changed(self.store.conn, self.paths.backups)
+        backup.start_daily(self.paths.db, self.paths.backups)
         self._lazy_lock = threading.Lock()
         self._components: dict[str, Any] = {}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -64,6 +65,9 @@ def take_backup(conn: sqlite3.Connection, backups_dir: Path | str, reason: str =
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     dest = folder / f"{PREFIX}{stamp}-{reason}{SUFFIX}"
     tmp = folder / f".{dest.name}.tmp"
+    for stale in folder.glob(f".{PREFIX}*.tmp"):  # left by a crash mid-copy
+        if time.time() - stale.stat().st_mtime > 3600:
+            stale.unlink(missing_ok=True)
     target = sqlite3.connect(str(tmp))
     try:
         conn.backup(target)
@@ -136,6 +140,24 @@ def daily_if_changed(conn: sqlite3.Connection, backups_dir: Path | str, now: flo
     if list_backups(folder) and state.get("fingerprint") == fingerprint(conn):
         return None
     return take_backup(conn, folder, reason="daily")
+
+
+def start_daily(db_path: Path | str, backups_dir: Path | str) -> threading.Thread:
+    """Run `daily_if_changed` on a background thread with its own connection, so opening a big
+    library is not slowed by the copy. A crash mid-copy leaves only a temporary file."""
+    def work() -> None:
+        try:
+            conn = sqlite3.connect(str(db_path), timeout=30)
+            try:
+                daily_if_changed(conn, backups_dir)
+            finally:
+                conn.close()
+        except Exception:  # noqa: BLE001 - a failed daily backup must never disturb the app
+            pass
+
+    thread = threading.Thread(target=work, name="encore-daily-backup", daemon=True)
+    thread.start()
+    return thread
 
 
 def restore(db_path: Path | str, backups_dir: Path | str, source: Path | str | None = None) -> dict:
