@@ -40,6 +40,8 @@ def _library_with_history(data_dir: Path):
                          " updated_at) VALUES (1, ?, '/m', ?, 'flac', 'audio', 1, 1, ?, ?, ?)",
                          (f"/m/{i}.flac", f"{i}.flac", f"Song {i}", now, now))
             conn.execute("INSERT INTO play_events (item_id, started_at, seconds) VALUES (?, ?, 30)", (i + 1, now + i))
+    # Everything into the main file (another connection, e.g. the daily backup thread, may keep the WAL).
+    lib.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return lib
 
 
