@@ -29,6 +29,7 @@ class HybridWeights:
     cold_content: float = 1.0
     cold_prop: float = 1.0
     fresh_slots: int = 1
+    fresh_min: float = -1e9  # a never-played item takes a fresh slot only when its cold score reaches this
     q_k: int = 20          # content neighbours per item for PROP
     q_power: float = 2.0   # sharpen content similarities
 
@@ -108,9 +109,10 @@ def hybrid_scores(model: HybridModel, U: sp.csr_matrix, w: HybridWeights,
 
 
 def top_n(total: np.ndarray, cold: np.ndarray, exclude: sp.csr_matrix, played: np.ndarray, n: int,
-          fresh_slots: int, pool: np.ndarray | None = None) -> np.ndarray:
+          fresh_slots: int, pool: np.ndarray | None = None, fresh_min: float = -1e9) -> np.ndarray:
     """Top-n item indices per row: n - fresh_slots from `total`, then the best never-played items
-    from `cold` (items in `exclude` rows never appear). `pool` restricts candidates to a bool mask."""
+    from `cold` whose score reaches `fresh_min` (items in `exclude` rows never appear). `pool` restricts
+    candidates to a bool mask."""
     total = total.copy()
     cold = np.where(played[None, :], -np.inf, cold)
     ex = sp.csr_matrix(exclude)
@@ -134,7 +136,7 @@ def top_n(total: np.ndarray, cold: np.ndarray, exclude: sp.csr_matrix, played: n
         c[chosen] = -np.inf
         extra = np.argpartition(-c, fresh_slots)[:fresh_slots]
         extra = extra[np.argsort(-c[extra])]
-        extra = [e for e in extra if np.isfinite(c[e])]
+        extra = [e for e in extra if np.isfinite(c[e]) and c[e] >= fresh_min]
         tail = [i for i in order[head:] if i not in extra]
         picks = chosen + extra + tail
         out[r] = picks[:n]
