@@ -127,13 +127,18 @@ def count_onsets(env: np.ndarray, delta: float = 2.0) -> int:
 # ----- tempo and key ------------------------------------------------------------------------------
 TEMPO_WINDOW = 384  # frames (8.9 s), as librosa's tempogram
 TEMPO_STEP = 32  # frames between autocorrelation windows (librosa uses every frame: 32x the work)
+SMOOTHING = np.array([1.0, 2.0, 3.0, 2.0, 1.0]) / 9.0
 
 
 def local_autocorrelation(env: np.ndarray) -> np.ndarray:
     """Autocorrelation of Hann-windowed 8.9 s stretches of the onset envelope, each normalised to lag 0.
 
-    The same quantity as librosa.feature.tempogram, computed every 32 frames instead of every frame.
+    The same quantity as librosa.feature.tempogram, computed every 32 frames instead of every frame,
+    on an envelope smoothed over +-2 frames: onsets land on whole frames, so a beat period between two
+    lags (140 BPM = 18.45 frames) splits its peak in two and the double period wins; smoothing
+    keeps the true period's peak whole.
     """
+    env = np.convolve(env, SMOOTHING, mode="same")
     if len(env) < TEMPO_WINDOW:
         env = np.pad(env, (0, TEMPO_WINDOW - len(env)))
     starts = range(0, len(env) - TEMPO_WINDOW + 1, TEMPO_STEP)
@@ -141,6 +146,7 @@ def local_autocorrelation(env: np.ndarray) -> np.ndarray:
     spec = np.fft.rfft(frames, n=2 * TEMPO_WINDOW, axis=1)
     ac = np.fft.irfft(np.abs(spec) ** 2, axis=1)[:, :TEMPO_WINDOW]
     return (ac / np.maximum(ac[:, :1], 1e-10)).T
+
 
 def tempo_from_tempogram(tempogram: np.ndarray, onset_peak: float) -> tuple[float | None, float]:
     """(BPM, beat strength 0..1) from an autocorrelation tempogram (frames normalised to lag 0 = 1).

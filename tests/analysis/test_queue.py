@@ -145,3 +145,15 @@ def test_descriptor_version_bump_redescribes_without_decoding(analysed, monkeypa
     versions = {r[0] for r in library.store.query("SELECT version FROM descriptors")}
     assert versions == {99}
     assert "A minor" in library.show(item_id(library, files["chords"]))["descriptors"]
+
+
+def test_changed_file_is_reanalysed_after_rescan(library, tmp_path):
+    root = tmp_path / "media"
+    path = signals.write_wav(root / "song.wav", signals.click_track(90.0, 8.0))
+    library.scan([str(root)])
+    assert library.analyze()["analyzed"] == 1
+    assert library.show(str(path))["audio"]["tempo_bpm"] == pytest.approx(90.0, abs=1.0)
+    signals.write_wav(path, signals.click_track(140.0, 10.0))  # the user replaced the file
+    library.scan()
+    assert library.analyze()["analyzed"] == 1
+    assert library.show(str(path))["audio"]["tempo_bpm"] == pytest.approx(140.0, abs=1.0)
