@@ -70,8 +70,8 @@ class LibraryView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setHighlightSections(False)
-        for col, width in enumerate([260, 150, 160, 100, 52, 58, 90] if kind == "audio"
-                                    else [320, 120, 52, 70, 90, 90]):
+        for col, width in enumerate([260, 150, 160, 100, 52, 66, 90] if kind == "audio"
+                                    else [320, 120, 52, 66, 90, 90]):
             self.table.setColumnWidth(col, width)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the title takes the spare room
         self.table.doubleClicked.connect(lambda idx: self._play_from(idx.row()))

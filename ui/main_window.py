@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -202,6 +202,12 @@ class MainWindow(WindowActions, QMainWindow):
         folder = QFileDialog.getExistingDirectory(self, "Add a folder of music or videos")
         if folder:
             self.add_folders([folder])
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and \
+                hasattr(self, "player_bar"):
+            self.player_bar.refresh_icons()  # light <-> dark: re-tint the transport icons
+        super().changeEvent(event)
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.shutdown()

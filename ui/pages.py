@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from PySide6.QtCore import Qt, Signal
@@ -234,6 +235,7 @@ class FailuresView(_Page):
                            "listed here with the reason."), parent)
         self.library = library
         self.table = _table(["File", "Step", "What went wrong", "Tries"])
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         for col, w in enumerate([320, 80, 380]):
             self.table.setColumnWidth(col, w)
         box = QWidget()
@@ -253,7 +255,9 @@ class FailuresView(_Page):
         rows = self.library.failures()
         self.table.setRowCount(len(rows))
         for r, f in enumerate(rows):
-            for c, v in enumerate([f["path"], f["stage"], f["error"], str(f["attempts"])]):
+            error = re.sub(r"^[A-Za-z]+(Error|Exception|Failure): ", "", f["error"] or "")  # no class names
+            step = {"scan": "reading", "analyze": "analysis", "embed": "indexing"}.get(f["stage"], f["stage"])
+            for c, v in enumerate([f["path"], step, error, str(f["attempts"])]):
                 cell = _cell(v)
                 cell.setToolTip(v)
                 self.table.setItem(r, c, cell)

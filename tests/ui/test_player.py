@@ -1,0 +1,61 @@
+"""The player: videos open the video page and resume where they stopped; likes go to the history."""
+
+from __future__ import annotations
+
+from tests.ui.conftest import wait_jobs
+
+
+def _scan(qtbot, win, root):
+    with qtbot.waitSignal(win.work.finished, timeout=120_000):
+        win.work.start([str(root)], stages=("scan",))
+
+
+def test_video_plays_on_the_video_page_and_resumes(qtbot, window, media_root, monkeypatch):
+    import ui.player as player_module
+
+    root, _ = media_root
+    _scan(qtbot, window, root)
+    video_id = window.library.store.query("SELECT id FROM items WHERE kind = 'video'")[0][0]
+    monkeypatch.setattr(player_module, "RESUME_MIN_S", 0.5)  # the test video is 3 s long
+    window.player.start_media = False
+    window.play([video_id], 0)
+    assert window.pages.currentWidget() is window.video_page
+    assert window.video_page.video is not None
+    for ms in range(0, 1600, 200):
+        window.player.on_position(ms / 1000)
+    window.player.stop()
+    wait_jobs(qtbot, window)
+    assert window.pages.currentWidget() is not window.video_page
+    assert window.library.resume_position(video_id) == 1.4
+    window.play([video_id], 0)
+    assert window.player._pending_seek == 1.4  # applied once QMediaPlayer knows the duration
+    window.player.stop()
+    wait_jobs(qtbot, window)
+
+
+def test_real_playback_without_an_audio_device_does_not_crash(qtbot, window, media_root):
+    root, files = media_root
+    _scan(qtbot, window, root)
+    audio = window.library.store.query("SELECT id FROM items WHERE kind = 'audio' ORDER BY id")
+    window.play([r[0] for r in audio], 0)
+    qtbot.wait(1500)  # QMediaPlayer runs (silently when there is no audio device)
+    window.player.toggle()
+    window.player.toggle()
+    window.player.next()
+    window.player.set_volume(0.3)
+    window.player.stop()
+    wait_jobs(qtbot, window)
+    assert window.player.current is None
+
+
+def test_like_from_the_detail_pane_is_stored(qtbot, window, media_root):
+    root, _ = media_root
+    _scan(qtbot, window, root)
+    item_id = window.library.store.query("SELECT id FROM items WHERE kind = 'audio' ORDER BY id")[0][0]
+    window.select_item(item_id)
+    wait_jobs(qtbot, window)
+    window.detail.like_button.click()
+    wait_jobs(qtbot, window)
+    assert window.detail.like_button.text().startswith("♥")
+    rows = window.library.store.query("SELECT value FROM ratings WHERE item_id = ?", (item_id,))
+    assert [r[0] for r in rows] == [1]
