@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -53,7 +53,6 @@ class Sample:
     burst_cuts: int = 0
     burst_s: float = 0.0
     scene: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def black(self) -> bool:
