@@ -46,6 +46,7 @@ class ForYouView(QWidget):
         for shelf in self.shelves:
             shelf.picked.connect(self.picked.emit)
             shelf.play.connect(self.play.emit)
+            shelf.hovered.connect(self.explain_card)
             col.addWidget(shelf)
         col.addStretch(1)
         self.scroll = QScrollArea()
@@ -60,6 +61,7 @@ class ForYouView(QWidget):
         self._refresh_timer.timeout.connect(self.refresh)
         self.loads = 0  # finished loads (tests wait on this)
         self.active = True  # false once the window shuts down
+        self.explanations: dict[int, str] = {}  # item id -> explanation text (hover tooltips)
 
     def schedule_refresh(self) -> None:
         if self.active:
@@ -125,6 +127,26 @@ class ForYouView(QWidget):
 
         self.ops.run(f"recommend {mode}", self.library.recommend, seed=seed, mode=mode, limit=SHELF_SIZE,
                      kind=kind, on_result=done, on_error=failed)
+
+    def explain_card(self, card) -> None:
+        """Hovering a card: fetch its explanation once (LLM or template, checked) and show it as a tooltip."""
+        rec = card.rec
+        if not rec.reasons or rec.reasons[0].kind == "recently_added":
+            return
+        cached = self.explanations.get(rec.item.id)
+        if cached:
+            card.show_explanation(cached)
+            return
+
+        def done(explanation) -> None:
+            self.explanations[rec.item.id] = explanation.text
+            try:
+                card.show_explanation(explanation.text)
+            except RuntimeError:  # the card was replaced meanwhile
+                pass
+
+        self.ops.run("explain", self.library.explain, ref=rec.item.id, reasons=list(rec.reasons),
+                     on_result=done)
 
     def _recent_loaded(self, items) -> None:
         self.recent.set_items([Recommendation(item=i, score=0.0, reasons=(Reason("recently_added", 1.0),))

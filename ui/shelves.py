@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from html import escape
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCursor, QMouseEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolTip, QVBoxLayout, QWidget
 
 from ui.reasons import all_reasons, short_reason
 
@@ -16,6 +18,7 @@ class Card(QFrame):
 
     clicked = Signal(object)
     activated = Signal(object)
+    hovered = Signal(object)  # the Card, after the pointer rests on it a moment
 
     def __init__(self, rec, thumbnails, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,6 +52,23 @@ class Card(QFrame):
             layout.addWidget(w)
         layout.addStretch(1)
         self.setToolTip(all_reasons(reasons) or item.path)
+        self._hover = QTimer(self, singleShot=True, interval=600)
+        self._hover.timeout.connect(lambda: self.hovered.emit(self))
+
+    def enterEvent(self, event) -> None:  # noqa: N802
+        self._hover.start()
+        super().enterEvent(event)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802
+        self._hover.stop()
+        super().leaveEvent(event)
+
+    def show_explanation(self, text: str) -> None:
+        """Hovering shows the explanation (then the reasons it was built from)."""
+        reasons = all_reasons(tuple(getattr(self.rec, "reasons", ()) or ()))
+        self.setToolTip(f"<p style='max-width:320px'>{escape(text)}</p><p>{escape(reasons).replace(chr(10), '<br>')}</p>")
+        if self.underMouse():
+            QToolTip.showText(QCursor.pos(), self.toolTip(), self)
 
     def _set_art(self) -> None:
         pix = self._thumbnails.get(self._art_path) if self._art_path else None
@@ -74,6 +94,7 @@ class Shelf(QWidget):
 
     picked = Signal(object)  # Recommendation
     play = Signal(object)
+    hovered = Signal(object)  # Card
 
     def __init__(self, title: str, thumbnails, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -115,6 +136,7 @@ class Shelf(QWidget):
             card = Card(rec, self.thumbnails)
             card.clicked.connect(self.picked.emit)
             card.activated.connect(self.play.emit)
+            card.hovered.connect(self.hovered.emit)
             self.row.insertWidget(i, card)
         self.scroll.setVisible(bool(self.recs))
         self.note.setVisible(not self.recs and bool(self.note.text()))

@@ -44,8 +44,22 @@ class WindowActions:
             QTimer.singleShot(0, page.model.reload)  # after the window is on screen
         elif page is self.for_you:
             self.for_you.refresh()
+            self.warm_up_explainer()
         elif hasattr(page, "refresh"):
             page.refresh()
+
+    def warm_up_explainer(self) -> None:
+        """Load the local LLM in the background once the user looks at picks (explanations come next)."""
+        if getattr(self, "_warmed", False) or not self.library.settings.llm_enabled:
+            return
+        self._warmed = True
+
+        def warm(library) -> None:
+            from core.explain.service import warm_up
+
+            warm_up(library)
+
+        self.ops.run("warm up", warm, library=self.library)  # a missing stage or model: templates are used
 
     def counts(self) -> dict[str, int]:
         """Items per kind and failures (light SQL, no stage imported)."""

@@ -14,6 +14,6 @@ def test_window_shows_fast_without_heavy_modules(tmp_path):
     result = measure(str(tmp_path / "data"), repeat=2)
     heavy = {"torch", "llama_cpp", "librosa", "cv2", "sentence_transformers", "transformers", "numba"}
     assert not heavy & set(result["heavy_modules_loaded"]), result
-    # 1.5 s is the budget on an idle machine; a shared, loaded machine slows every process alike,
-    # so the bound scales with a bare Qt window measured in the same run.
-    assert result["app_shown_s"] < max(1.5, 8 * result["bare_qt_shown_s"]), result
+    # 1.5 s is the budget on an idle machine. On a shared, loaded machine wall time stretches with
+    # the load, so the CPU time spent before the window showed (what an idle machine needs) must fit.
+    assert result["app_shown_s"] < 1.5 or result["app_cpu_to_shown_s"] < 1.2, result
