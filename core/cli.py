@@ -75,6 +75,9 @@ def _cmd_scan(args: argparse.Namespace) -> int:
             lines.append(f"Offline (left untouched): {root}")
         if d["failed"]:
             lines.append("See `encore failures` for the files that could not be read.")
+        if d.get("analysis"):
+            a = d["analysis"]
+            lines.append(f"Analysed {a['analyzed']} items in {a['seconds']:.1f} s, {a['failed']} failed.")
         return "\n".join(lines)
 
     emit(args, data, human)
