@@ -238,6 +238,8 @@ class WindowActions:
                 self.player_bar.refresh_icons()
             if "profile" in changes:
                 self.for_you.schedule_refresh()
+            if {"embedding_model", "device"} & set(changes):  # only the embedding stage is redone
+                self.work.start(stages=("embed",))
             self.say("Settings saved." if changes else "No settings changed.")
 
         dialog.accepted.connect(accepted)
