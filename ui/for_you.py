@@ -26,6 +26,7 @@ class ForYouView(QWidget):
 
     picked = Signal(object)  # Recommendation (show details + explanation)
     play = Signal(object)  # Recommendation
+    radio = Signal(int)  # item id: "Radio from here"
 
     def __init__(self, library, ops: Ops, thumbnails, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -47,6 +48,7 @@ class ForYouView(QWidget):
             shelf.picked.connect(self.picked.emit)
             shelf.play.connect(self.play.emit)
             shelf.hovered.connect(self.explain_card)
+            shelf.radio.connect(self.radio.emit)
             col.addWidget(shelf)
         col.addStretch(1)
         self.scroll = QScrollArea()

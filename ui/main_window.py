@@ -156,6 +156,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.for_you.picked.connect(
             lambda rec: self.detail.show_item(rec.item.id, seed=None, reasons=rec.reasons, explain=True))
         self.for_you.play.connect(lambda rec: self.play([rec.item.id], 0))
+        self.for_you.radio.connect(self.radio)
         self.detail.play.connect(lambda item_id: self.play([item_id], 0))
         self.detail.like.connect(lambda item_id, value: self.player.like(item_id, value))
         self.detail.radio.connect(self.radio)

@@ -6,7 +6,16 @@ from html import escape
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QMouseEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QScrollArea,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui.reasons import all_reasons, short_reason
 
@@ -19,6 +28,7 @@ class Card(QFrame):
     clicked = Signal(object)
     activated = Signal(object)
     hovered = Signal(object)  # the Card, after the pointer rests on it a moment
+    radio = Signal(int)  # "Radio from here" (context menu)
 
     def __init__(self, rec, thumbnails, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +98,13 @@ class Card(QFrame):
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         self.activated.emit(self.rec)
 
+    def contextMenuEvent(self, event) -> None:  # noqa: N802
+        menu = QMenu(self)
+        menu.addAction("Play", lambda: self.activated.emit(self.rec))
+        menu.addAction("Radio from here", lambda: self.radio.emit(self.rec.item.id))
+        menu.addAction("Why this?", lambda: self.clicked.emit(self.rec))
+        menu.exec(event.globalPos())
+
 
 class Shelf(QWidget):
     """A titled, horizontally scrolling row of cards."""
@@ -95,6 +112,7 @@ class Shelf(QWidget):
     picked = Signal(object)  # Recommendation
     play = Signal(object)
     hovered = Signal(object)  # Card
+    radio = Signal(int)
 
     def __init__(self, title: str, thumbnails, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -137,6 +155,7 @@ class Shelf(QWidget):
             card.clicked.connect(self.picked.emit)
             card.activated.connect(self.play.emit)
             card.hovered.connect(self.hovered.emit)
+            card.radio.connect(self.radio.emit)
             self.row.insertWidget(i, card)
         self.scroll.setVisible(bool(self.recs))
         self.note.setVisible(not self.recs and bool(self.note.text()))

@@ -160,3 +160,30 @@ def test_a_recommendation_appears_with_its_reason(qtbot, window, media_root):
     cards = [c for shelf in window.for_you.shelves[:3] for c in shelf.cards()]
     assert cards, "no recommendation shelf has a card"
     assert all(c.reason.text() for c in cards)
+
+
+def test_dropping_a_folder_anywhere_adds_it(qtbot, window, media_root):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    root, _ = media_root
+    window.upkeep_stages = ("scan",)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(root)), QUrl.fromLocalFile(str(root / "Music" / "Loose" / "track.wav"))])
+    event = QDropEvent(QPointF(200, 200), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.work.finished, timeout=120_000) as blocker:
+        window.dropEvent(event)
+    assert blocker.args[0]["stages"]["scan"]["added"] == 5
+    assert [r["path"] for r in window.library.roots()] == [str(root)]  # the file was not taken as a folder
+
+
+def test_radio_from_a_card_queues_picks_after_the_seed(qtbot, window, media_root):
+    root, _ = media_root
+    _scan(qtbot, window, root)
+    seed = window.music.model.ids[0]
+    window.player.start_media = False
+    window.radio(seed)
+    wait_jobs(qtbot, window)
+    assert window.player.queue[0] == seed
+    assert window.player.current is not None and window.player.current.item_id == seed
