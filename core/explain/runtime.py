@@ -238,7 +238,7 @@ class LLMRuntime:
             stream = llama.create_completion(prompt, max_tokens=max_tokens, temperature=temperature,
                                              top_p=0.9, top_k=40, repeat_penalty=1.1, seed=seed,
                                              stop=stop or None, grammar=compiled, stream=True)
-            try:
+            try:  # a prompt too long for n_ctx or a llama.cpp decode error is an LLMError, not a crash
                 for chunk in stream:
                     piece = chunk["choices"][0]["text"]
                     if not pieces:
@@ -249,6 +249,8 @@ class LLMRuntime:
                     if should_stop and should_stop("".join(pieces)):
                         early = True
                         break
+            except (ValueError, RuntimeError) as exc:
+                raise LLMError(f"the LLM failed while answering: {exc}") from exc
             finally:
                 stream.close()
             return Generation("".join(pieces), len(pieces), first, time.perf_counter() - start, early)

@@ -80,3 +80,10 @@ def test_header_valid_but_unloadable_model_fails_in_the_probe_not_in_encore(tmp_
         rt.load()
     with pytest.raises(LLMError):  # and the runtime stays failed without retrying
         rt.load()
+
+
+def test_prompt_longer_than_the_context_is_an_llm_error_not_a_crash(tmp_path):
+    rt = LLMRuntime(n_ctx=256, cache_dir=tmp_path, use_probe=False)
+    with pytest.raises(LLMError, match="failed while answering"):
+        rt.generate([{"role": "user", "content": "word " * 400}], max_tokens=4)
+    rt.close()
