@@ -53,6 +53,19 @@ _ROW_SQL = ("SELECT items.id, items.path, items.kind, items.title, items.artist,
             "WHERE items.id IN ({marks})")
 
 
+def _positions(ids: list[int], wanted: set[int]) -> dict[int, int]:
+    """Row of each wanted id in `ids` (list.index runs in C: fast for the handful a view keeps)."""
+    if len(wanted) > 32:
+        return {item_id: row for row, item_id in enumerate(ids) if item_id in wanted}
+    out = {}
+    for item_id in wanted:
+        try:
+            out[item_id] = ids.index(item_id)
+        except ValueError:
+            pass
+    return out
+
+
 def fts_query(text: str) -> str:
     """A safe FTS5 prefix query from free text: every word must match (as a prefix)."""
     words = re.findall(r"\w+", text, flags=re.UNICODE)
@@ -217,7 +230,8 @@ class LibraryTableModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         old_ids = self.ids
         persistent = self.persistentIndexList()
-        where = {item_id: row for row, item_id in enumerate(new_ids)}
+        wanted = {old_ids[i.row()] for i in persistent if i.row() < len(old_ids)}
+        where = _positions(new_ids, wanted)  # only the few ids the views hold on to (not all 200k)
         self.ids = new_ids
         self._pages.clear()
         moved_to = []

@@ -53,14 +53,14 @@ def test_200k_rows_load_sort_and_scroll_smoothly(qtbot, big_library):
     assert times[len(times) // 2] < 0.02, f"a typical page took {times[len(times) // 2] * 1000:.0f} ms"
     assert times[-1] < 0.1, f"the slowest page took {times[-1] * 1000:.0f} ms (a frame must stay < 100 ms)"
 
-    assert beat.worst_ms < 250, f"the GUI thread stalled {beat.worst_ms:.0f} ms while loading"
+    assert beat.worst_ms < 150, f"the GUI thread stalled {beat.worst_ms:.0f} ms while loading"
 
     # Sorting happens in SQL, off the GUI thread; the order is right.
     beat.start()
     blocked = _loaded(qtbot, model, lambda: model.sort(0, Qt.SortOrder.DescendingOrder))
     assert blocked < 0.05
     beat.stop()
-    assert beat.worst_ms < 250, f"the GUI thread stalled {beat.worst_ms:.0f} ms while sorting"
+    assert beat.worst_ms < 150, f"the GUI thread stalled {beat.worst_ms:.0f} ms while sorting"
     titles = [model.data(model.index(r, 0)) for r in (0, 1, 2, ROWS - 1)]
     assert titles[0].lower() >= titles[1].lower() >= titles[2].lower() >= titles[3].lower()
 
