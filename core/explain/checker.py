@@ -264,7 +264,8 @@ def _number_forms(value: float) -> set[float]:
 
 def _loops(words: list[str], n: int = 3) -> bool:
     """A repeated n-gram of words (a loop) or one word four times."""
-    grams = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+    grams = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)
+             if any(w not in FUNCTION_WORDS for w in words[i:i + n])]  # "it is a" twice is not a loop
     if len(grams) != len(set(grams)):
         return True
     counts: dict[str, int] = {}

@@ -156,7 +156,25 @@ def reason_clauses(ev: Evidence) -> list[list[str]]:
         if options and options not in out:
             out.append(options)
             mentioned.update(str(v) for k, v in reason.detail.items() if isinstance(v, str))
+    if len(out) < 2:  # a thin reason set: add what the item is, so the sentence says something
+        facts = fact_clauses(ev)
+        if facts:
+            out.append(facts)
     return out[:3]
+
+
+def fact_clauses(ev: Evidence) -> list[str]:
+    """What the item is ("it is a documentary film from 2019"), from its facts only."""
+    f = ev.facts
+    thing = "film" if ev.kind == "video" else "track"
+    genre = (f.get("genre") or "").split(" / ")[0]
+    if not genre and not f.get("year") and not f.get("artist"):
+        return []
+    described = f"{genre} {thing}" if genre else thing
+    article = "an" if described[0] in "aeiou" else "a"
+    by = f" by {name(f['artist'])}" if f.get("artist") and f.get("artist") != f.get("title") else ""
+    year = f" from {f['year']}" if f.get("year") else ""
+    return [f"it is {article} {described}{by}{year}"]
 
 
 def sentence(opener: str, chosen: list[str], joiner: str = ", and ") -> str:
