@@ -110,6 +110,8 @@ def local_ease(X: sp.csr_matrix, k: int, l2: float, shrink: float = 10.0, batch:
     counts = np.diff(N.indptr)
     rows, cols, vals = [], [], []
     targets = np.flatnonzero(counts > 0)
+    # scipy binary-searches sorted rows only when a call asks for > nnz/10 samples (else it scans rows)
+    batch = max(batch, G.nnz // (10 * k * (k + 1)) + 1)
     for s in range(0, len(targets), batch):
         js = targets[s:s + batch]
         m = int(counts[js].max())
