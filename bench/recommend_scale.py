@@ -48,12 +48,12 @@ def populate(lib: Library, n_items: int, n_events: int, dim: int, seed: int = 0)
     members = [np.flatnonzero(cl == c) for c in range(clusters)]
     t = time.perf_counter()
     n_sessions = n_events // 10
-    start = now - 365 * 86400
+    start = now - (n_sessions // 20 + 1) * 4000.0
     rows = []
     for s in range(n_sessions):
         m = members[rng.integers(0, clusters)]
         picks = m[np.minimum(rng.zipf(1.5, 10) - 1, len(m) - 1)]
-        t0 = start + s * (365 * 86400 / n_sessions)
+        t0 = start + (s // 20) * 4000.0  # 20 profiles, a session each ~67 min (gap > 30 min)
         rows.extend((int(i) + 1, f"p{s % 20}", t0 + k * 200.0, 200.0, 1.0, 0, "bench") for k, i in enumerate(picks))
     with lib.store.write() as conn:
         conn.executemany("INSERT INTO play_events (item_id, profile, started_at, seconds, completed, skipped, "

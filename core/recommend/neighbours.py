@@ -23,6 +23,7 @@ EPOCH = 1.6e9
 TAU = 365.0 * 86400.0 / math.log(2)      # one-year half-life
 TOP_N = 50
 SHRINK = 2.0
+MAX_BASKET = 50           # longer sessions are cut into windows of this many plays
 PRUNE_ABOVE = 2_000_000   # co-occurrence rows kept in full below this
 
 
@@ -94,8 +95,14 @@ def baskets(conn: sqlite3.Connection, gap_s: float) -> tuple[list[list[int]], li
     for pid, created in conn.execute("SELECT id, created_at FROM playlists").fetchall():
         out.append([r[0] for r in conn.execute("SELECT item_id FROM playlist_items WHERE playlist_id = ?", (pid,))])
         times.append(created)
-    keep = [n for n, b in enumerate(out) if len(set(b)) >= 1]
-    return [out[n] for n in keep], [times[n] for n in keep]
+    split: list[list[int]] = []
+    split_t: list[float] = []
+    for b, t in zip(out, times, strict=True):  # a day-long "session" is no basket: cut it into windows
+        for start in range(0, len(b), MAX_BASKET):
+            if b[start:start + MAX_BASKET]:
+                split.append(b[start:start + MAX_BASKET])
+                split_t.append(t)
+    return split, split_t
 
 
 def _pick(M: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
