@@ -6,12 +6,14 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from core.scan.formats import kind_of
+from core.scan.formats import AUDIO_EXTS, VIDEO_EXTS
+
+MEDIA_EXTS = AUDIO_EXTS | VIDEO_EXTS
 
 MAX_DEPTH = 64
 
 
-@dataclass
+@dataclass(slots=True)
 class FileEntry:
     """A media file found by the walk, with the stat facts the diff needs."""
 
@@ -74,22 +76,19 @@ def walk_media(root: str, state: WalkState) -> Iterator[DirListing]:
             name = entry.name
             if name.startswith("."):
                 continue
+            dot = name.rfind(".")
             try:
-                if entry.is_dir(follow_symlinks=True):
-                    if depth < MAX_DEPTH:
+                # Media names first: one d_type check for a plain file (the hot path of a rescan).
+                if dot <= 0 or name[dot + 1:].lower() not in MEDIA_EXTS or not entry.is_file(follow_symlinks=True):
+                    if entry.is_dir(follow_symlinks=True) and depth < MAX_DEPTH:
                         subdirs.append(entry.path)
                     continue
-                if kind_of(name) is None or not entry.is_file(follow_symlinks=True):
-                    continue
                 est = entry.stat(follow_symlinks=True)
+                is_link = entry.is_symlink()
             except OSError:
                 continue  # dangling symlink, vanished mid-walk
             fkey = (est.st_dev, est.st_ino)
             if fkey in seen_files:
-                continue
-            try:
-                is_link = entry.is_symlink()
-            except OSError:
                 continue
             if is_link and est.st_nlink == 1:
                 target = os.path.realpath(entry.path)
