@@ -65,6 +65,10 @@ class CachingEncoder:
             self.dirty = True
         return np.stack([self.cache[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, 384), np.float32)
 
+    def encode_query(self, text: str) -> np.ndarray:
+        """Never cached: query latency includes encoding the query."""
+        return self.inner.encode_query(text)
+
     def save(self) -> None:
         if self.dirty:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -191,6 +195,8 @@ def evaluate(lib, queries: dict[str, set[int]], key_to_id: dict[int, int], metho
     out: dict = {}
     per_query: dict[str, dict[str, float]] = defaultdict(dict)
     for method, params in methods.items():
+        for name in [n for n in lib._components if n.startswith("query_encoder:")]:
+            lib.drop_component(name)  # every method pays for encoding its queries
         rows = []
         for q, rel_keys in sorted(queries.items()):
             relevant = {key_to_id[k] for k in rel_keys if k in key_to_id}

@@ -26,7 +26,7 @@ UNKNOWN_YEAR_PENALTY = 0.1
 def _query_encoder(enc):
     @lru_cache(maxsize=256)
     def encode(text: str) -> np.ndarray:
-        return enc.encode([text])[0]
+        return enc.encode_query(text)
 
     return encode
 
@@ -44,12 +44,14 @@ def context(library, params: RankParams | None = None) -> SearchContext:
 
 
 def _feature_value(features: dict[str, Any], key: str) -> float | None:
-    """A feature by name, with the common equivalents the analysers may store."""
+    """A feature by name, from what core.analysis.audio stores (tempo_bpm, rms_db, mode) or a plain key."""
     value = features.get(key)
+    if value is None and key == "tempo":
+        value = features.get("tempo_bpm", features.get("bpm"))
     if value is None and key == "energy" and features.get("rms_db") is not None:
         value = min(max((float(features["rms_db"]) + 40.0) / 30.0, 0.0), 1.0)  # -40 dB -> 0, -10 dB -> 1
-    if value is None and key == "tempo":
-        value = features.get("bpm")
+    if value is None and key == "valence" and features.get("mode") in ("major", "minor"):
+        value = 0.7 if features["mode"] == "major" else 0.3  # major key reads brighter; a proxy, not a model
     try:
         return float(value) if value is not None else None
     except (TypeError, ValueError):
