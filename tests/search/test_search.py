@@ -46,9 +46,9 @@ def test_feature_ranges_rank_fast_songs_for_running(embedded):
     with lib.store.write() as conn:
         conn.execute("DELETE FROM audio_features")
         conn.execute("INSERT INTO audio_features (item_id, version, features, analyzed_at) VALUES (?, 1, ?, ?)",
-                     (fast, json.dumps({"tempo": 142.0, "rms_db": -9.0}), time.time()))
+                     (fast, json.dumps({"tempo_bpm": 142.0, "rms_db": -9.0, "mode": "major"}), time.time()))
         conn.execute("INSERT INTO audio_features (item_id, version, features, analyzed_at) VALUES (?, 1, ?, ?)",
-                     (slow, json.dumps({"tempo": 70.0, "rms_db": -30.0}), time.time()))
+                     (slow, json.dumps({"tempo_bpm": 70.0, "rms_db": -30.0, "mode": "minor"}), time.time()))
     try:
         hits = lib.search("upbeat songs for running")
         assert hits[0].item.id == fast
