@@ -52,6 +52,14 @@ class Library:
         with self._lazy_lock:
             self._components.pop(name, None)
 
+    def drop_data_caches(self) -> None:
+        """Forget helpers built from the database (indexes, vocabularies...) because another process
+        changed it; loaded models (encoders, the LLM) stay."""
+        keep = ("encoder:", "query_encoder:", "llm:")
+        with self._lazy_lock:
+            for name in [n for n in self._components if not n.startswith(keep)]:
+                del self._components[name]
+
     def save_settings(self, **changes: Any) -> Settings:
         """Change and persist settings."""
         for key, value in changes.items():

@@ -5,91 +5,119 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from core.models import CancelToken, Progress
-from ui.errors import plain_error
-from ui.ops import Job, Ops, stage_missing
+from core.models import Progress
+from ui.upkeep_process import child_main
 
-STAGE_VERBS = {"scan": "read your folders", "analyze": "analyse your files", "embed": "index the descriptions"}
 STAGE_WORDS = {"scan": "Reading files", "walk": "Looking for files", "analyze": "Listening and watching",
                "embed": "Understanding descriptions", "model": "Loading the model"}
 
 
-def run_pipeline(library, paths: list[str] | None, stages: tuple[str, ...], progress=None,
-                 cancel: CancelToken | None = None) -> dict[str, Any]:
-    """Run the stages in order (worker thread). A stage not built yet is skipped; an error stops the rest."""
-    summary: dict[str, Any] = {"stages": {}, "skipped": [], "errors": {}}
-    for stage in stages:
-        if cancel is not None and cancel.cancelled:
-            break
-        if progress:
-            progress(Progress(stage, 0, 0, "starting…"))
-        try:
-            if stage == "scan":
-                result = library.scan(paths or None, progress=progress, cancel=cancel)
-                result = result.to_dict() if hasattr(result, "to_dict") else result
-            else:
-                result = getattr(library, stage)(progress=progress, cancel=cancel)
-        except Exception as exc:  # noqa: BLE001 - reported in plain words, the app carries on
-            if stage_missing(exc):
-                summary["skipped"].append(stage)
-                continue
-            summary["errors"][stage] = plain_error(exc, STAGE_VERBS.get(stage, stage))
-            break
-        summary["stages"][stage] = result
-    summary["cancelled"] = bool(cancel and cancel.cancelled)
-    return summary
-
-
 class BackgroundWork(QObject):
-    """Starts the upkeep pipeline, queues folder additions that arrive meanwhile, reports progress."""
+    """Runs the upkeep pipeline in a child process (see upkeep_process), relays its progress on the GUI
+    thread, queues folder additions that arrive meanwhile, and cancels on request."""
 
     progress = Signal(object)  # Progress
     started = Signal()
     finished = Signal(dict)
 
-    def __init__(self, library, ops: Ops, parent: QObject | None = None) -> None:
+    def __init__(self, library, ops=None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.library = library
-        self.ops = ops
-        self.job: Job | None = None
+        self.process = None
+        self._queue = None
+        self._cancel = None
         self._queued: list[str] | None = None
         self._queued_any = False
+        self._queued_stages: tuple[str, ...] = ()
         self.last_summary: dict[str, Any] | None = None
+        self._poll = QTimer(self, interval=50)
+        self._poll.timeout.connect(self._drain)
 
     @property
     def running(self) -> bool:
-        return self.job is not None
+        return self.process is not None
 
     def start(self, paths: list[str] | None = None,
-              stages: tuple[str, ...] = ("scan", "analyze", "embed")) -> Job | None:
-        if self.job is not None:  # run again when the current pass ends
+              stages: tuple[str, ...] = ("scan", "analyze", "embed")) -> bool:
+        if self.process is not None:  # run again when the current pass ends
             self._queued = (self._queued or []) + list(paths or [])
             self._queued_any = True
-            return None
-        self.job = self.ops.run("upkeep", run_pipeline, progress=True, cancel=True, library=self.library,
-                                paths=list(paths or []), stages=stages, on_progress=self.progress.emit,
-                                on_result=self._done, on_error=self._failed)
+            self._queued_stages = tuple(dict.fromkeys(self._queued_stages + tuple(stages)))
+            return False
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")  # never fork a process that runs Qt threads
+        self._queue, self._cancel = ctx.Queue(), ctx.Event()
+        self.process = ctx.Process(target=child_main, name="encore-upkeep",
+                                   args=(str(self.library.paths.data_dir), list(paths or []), tuple(stages),
+                                         self._queue, self._cancel))
+        self.process.start()
+        self._poll.start()
         self.started.emit()
-        return self.job
+        return True
 
     def cancel(self) -> None:
-        self._queued, self._queued_any = None, False
-        if self.job is not None:
-            self.job.cancel()
+        self._queued, self._queued_any, self._queued_stages = None, False, ()
+        if self._cancel is not None:
+            self._cancel.set()
 
-    def _failed(self, exc: BaseException) -> None:
-        self._done({"stages": {}, "skipped": [], "errors": {"work": plain_error(exc)}, "cancelled": False})
+    def _drain(self) -> None:
+        import queue as queue_module
+
+        summary = None
+        last_progress = None
+        while True:
+            try:
+                kind, payload = self._queue.get_nowait()
+            except queue_module.Empty:
+                break
+            except (EOFError, OSError):
+                break
+            if kind == "progress":
+                last_progress = payload
+            elif kind == "done":
+                summary = payload
+        if last_progress is not None:
+            self.progress.emit(last_progress)  # only the newest: the bar never lags behind
+        if summary is None and self.process is not None and not self.process.is_alive():
+            try:
+                kind, payload = self._queue.get(timeout=0.5)
+                summary = payload if kind == "done" else None
+            except Exception:  # noqa: BLE001 - the child died without a word
+                summary = None
+            if summary is None:
+                summary = {"stages": {}, "skipped": [], "cancelled": False,
+                           "errors": {"work": "The background worker stopped unexpectedly "
+                                              f"(exit code {self.process.exitcode}). What it finished is kept."}}
+        if summary is not None:
+            self._done(summary)
 
     def _done(self, summary: dict[str, Any]) -> None:
-        self.job = None
+        self._poll.stop()
+        if self.process is not None:
+            self.process.join(timeout=5)
+        self.process = None
+        self.library.drop_data_caches()  # the child changed the database under our cached indexes
         self.last_summary = summary
         self.finished.emit(summary)
         if self._queued_any:
-            paths, self._queued, self._queued_any = self._queued, None, False
-            self.start(paths)
+            paths, stages = self._queued, self._queued_stages
+            self._queued, self._queued_any, self._queued_stages = None, False, ()
+            self.start(paths, stages)
+
+    def shutdown(self, timeout_s: float = 10.0) -> None:
+        """Cancel and wait for the child (it stops at its next safe point); kill it if it does not."""
+        self.cancel()
+        self._poll.stop()
+        proc, self.process = self.process, None
+        if proc is not None:
+            proc.join(timeout=timeout_s)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(timeout=2)
 
 
 class ProgressPanel(QWidget):

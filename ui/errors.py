@@ -5,6 +5,13 @@ from __future__ import annotations
 import sqlite3
 
 
+def stage_missing(exc: BaseException) -> bool:
+    """True when a core stage is not built yet (its `core.*` module cannot be imported)."""
+    if isinstance(exc, ModuleNotFoundError):
+        return (exc.name or "").startswith("core.")
+    return False
+
+
 def plain_error(exc: BaseException, doing: str = "") -> str:
     """One or two sentences: what went wrong and what to do about it."""
     prefix = f"Could not {doing}: " if doing else ""

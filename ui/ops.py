@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from core.models import CancelToken, Progress
+from ui.errors import stage_missing  # noqa: F401 - part of this module's interface
 
 
 class _Signals(QObject):
@@ -148,10 +149,3 @@ def settle_heap() -> None:
     if len(sys.modules) > _modules_at_freeze + 20:
         _modules_at_freeze = len(sys.modules)
         gc.freeze()
-
-
-def stage_missing(exc: BaseException) -> bool:
-    """True when a core stage is not built yet (its `core.*` module cannot be imported)."""
-    if isinstance(exc, ModuleNotFoundError):
-        return (exc.name or "").startswith("core.")
-    return False

@@ -262,7 +262,7 @@ class WindowActions:
 
         data_dir = self.library.paths.data_dir
         self.player.stop()
-        self.work.cancel()
+        self.work.shutdown()
         self.ops.wait(5000)
         self.library.delete_all_data()
         self.library = Library(data_dir)
@@ -283,7 +283,7 @@ class WindowActions:
         self._live_timer.stop()
         self.for_you.active = False
         self.player.shutdown()
-        self.work.cancel()
+        self.work.shutdown()
         self.ops.cancel_all()
         self.ops.wait(5000)
         self.thumbnails.pool.waitForDone(2000)

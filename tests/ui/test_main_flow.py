@@ -187,3 +187,14 @@ def test_radio_from_a_card_queues_picks_after_the_seed(qtbot, window, media_root
     wait_jobs(qtbot, window)
     assert window.player.queue[0] == seed
     assert window.player.current is not None and window.player.current.item_id == seed
+
+
+def test_a_background_worker_that_dies_is_reported_in_plain_words(qtbot, window, media_root):
+    root, _ = media_root
+    with qtbot.waitSignal(window.work.finished, timeout=60_000) as blocker:
+        window.work.start([str(root)], stages=("scan",))
+        window.work.process.kill()
+    errors = blocker.args[0]["errors"]
+    assert errors and "stopped unexpectedly" in next(iter(errors.values()))
+    assert "Traceback" not in window.status_note.text()
+    assert not window.work.running

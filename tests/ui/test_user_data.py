@@ -87,3 +87,12 @@ def test_delete_all_data_from_settings_returns_to_welcome(qtbot, window, monkeyp
     assert window.pages.currentWidget() is window.welcome
     assert window.library.store.query("SELECT COUNT(*) FROM items")[0][0] == 0
     assert "deleted" in window.status_note.text()
+
+
+def test_drop_data_caches_keeps_loaded_models(library):
+    library.component("encoder:x:auto", lambda: "model")
+    library.component("llm:a|b", lambda: "llm")
+    library.component("index:x", lambda: "stale index")
+    library.component("recommend.content", lambda: "stale vectors")
+    library.drop_data_caches()
+    assert set(library._components) == {"encoder:x:auto", "llm:a|b"}
