@@ -20,8 +20,9 @@ from core.recommend.history import Taste, taste
 from core.recommend.scoring import HybridWeights
 
 MODES = ("for-you", "more-like", "radio", "because", "fits-video")
-# chosen on the validation splits of bench/recsys_eval.py (docs/BENCHMARKS.md, Recommendations)
-WEIGHTS = HybridWeights(cf=1.0, content=0.15, prop=0.3, pop=0.05, cold_content=1.0, cold_prop=1.0, fresh_slots=1)
+# in the range the validation splits of bench/recsys_eval.py chose (content 0.3-0.8, prop 0.3, pop 0-0.05;
+# docs/BENCHMARKS.md, Recommendations). The product keeps one discovery slot for a never-played item.
+WEIGHTS = HybridWeights(cf=1.0, content=0.5, prop=0.3, pop=0.02, cold_content=1.0, cold_prop=1.0, fresh_slots=1)
 RECENT_S = 86400.0
 LATELY_DAYS = 30.0
 SKIP_PENALTY = 0.4
