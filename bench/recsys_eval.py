@@ -146,7 +146,7 @@ class Content:
     def vectors(self, hidden: list[sp.csr_matrix], tag_weight: float = 1.0) -> np.ndarray:
         n = self.base.shape[0]
         keep = np.ones(len(self.tags), bool)
-        for H in hidden:
+        for H in hidden if len(self.tags) else []:
             Hc = H.tocsr()
             keep &= ~np.asarray(Hc[self.tags[:, 0], self.tags[:, 1]]).ravel().astype(bool)
         t = self.tags[keep]
