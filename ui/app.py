@@ -16,6 +16,9 @@ def parse_args(argv: list[str]) -> str | None:
 def make_app():
     from PySide6.QtWidgets import QApplication
 
+    from ui.compat import protect_singletons
+
+    protect_singletons()  # PySide6 6.12.0: Signal.emit() from Python drops a reference to True
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Encore")
     app.setOrganizationName("Encore")

@@ -7,6 +7,9 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _qt_test_paths(qapp):
+    from ui.compat import protect_singletons
+
+    protect_singletons()  # as ui.app.make_app does: PySide6 6.12.0 emit() drops a reference to True
     from PySide6.QtCore import QStandardPaths
 
     QStandardPaths.setTestModeEnabled(True)  # QSettings never touch the real ~/.config
