@@ -119,7 +119,7 @@ def main() -> None:
         shot("01-welcome")
     t = time.perf_counter()
     window.add_folders([str(media)])
-    settle(app, 1.5)
+    settle(app, 4.0)
     shot("02-scanning")
     wait_jobs(app, window)
     timings["scan_analyze_embed_s"] = time.perf_counter() - t

@@ -165,6 +165,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.player.problem.connect(self.say)
         self.player.now_playing.connect(self._now_playing)
         self.work.started.connect(self._live_timer.start)
+        self.work.progress.connect(self._stage_progress)
         self.work.finished.connect(self._work_finished)
 
     def _shortcuts(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtWidgets import QLabel, QLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 
 class EmptyState(QWidget):
@@ -23,7 +23,11 @@ class EmptyState(QWidget):
         self.body.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.body.setMaximumWidth(520)
         layout.addWidget(self.title)
-        layout.addWidget(self.body, 0, Qt.AlignmentFlag.AlignHCenter)
+        centred = QHBoxLayout()  # (an alignment flag would cut the wrapped label's height)
+        centred.addStretch(1)
+        centred.addWidget(self.body, 100)
+        centred.addStretch(1)
+        layout.addLayout(centred)
         self.button: QPushButton | None = None
         if action:
             self.button = QPushButton(action)

@@ -183,7 +183,14 @@ class WindowActions:
                 view.model.refresh()
         self.update_counts()
 
+    def _stage_progress(self, progress) -> None:
+        """A stage just finished (the next one reports): show its results at once."""
+        if progress.stage != getattr(self, "_last_stage", None):
+            self._last_stage = progress.stage
+            self.refresh_live()
+
     def _work_finished(self, summary: dict[str, Any]) -> None:
+        self._last_stage = None
         if getattr(self, "_shut", False):
             return
         self._live_timer.stop()
