@@ -69,7 +69,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
     def human(d: dict) -> str:
         lines = [f"Scanned {d['seen']} files in {d['seconds']:.1f} s: {d['added']} added, {d['updated']} updated, "
-                 f"{d['moved']} moved, {d['unchanged']} unchanged, {d['missing']} missing, {d['failed']} failed.",
+                 f"{d['moved']} moved, {d.get('reencoded', 0)} re-encoded, {d['unchanged']} unchanged, {d['missing']} missing, {d['failed']} failed.",
                  f"Library: {d['items_total']} items."]
         for root in d["offline_roots"]:
             lines.append(f"Offline (left untouched): {root}")
