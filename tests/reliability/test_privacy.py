@@ -135,3 +135,15 @@ def test_offline_e2e_script_skips_clearly_without_namespaces(tmp_path):
                           env={"PATH": str(bin_dir)}, timeout=60)
     assert done.returncode == 0
     assert done.stdout.startswith("SKIP offline-e2e: network namespaces are not permitted here"), done.stdout
+
+
+def test_ui_never_follows_a_link_in_model_or_tag_text():
+    """Text from the LLM, tags and sidecars is shown, never clickable: no widget opens links."""
+    ui = [p for p in SOURCES if p.parts[-2] == "ui"]
+    text = {p: p.read_text(encoding="utf-8") for p in ui}
+    hits = [f"{p.relative_to(REPO)}: {m}" for p, t in text.items()
+            for m in re.findall(r"setOpenExternalLinks\(True\)|LinksAccessibleByMouse|TextBrowserInteraction|"
+                                r"setOpenLinks\(True\)", t)]
+    assert not hits, hits
+    for p, t in text.items():  # every QTextBrowser (it follows links by default) turns that off
+        assert t.count("QTextBrowser(") <= t.count("setOpenLinks(False)"), p
