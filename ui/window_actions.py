@@ -54,12 +54,21 @@ class WindowActions:
             return
         self._warmed = True
 
-        def warm(library) -> None:
-            from core.explain.service import warm_up
+        def warm(library) -> dict:
+            from core.explain.service import llm_status
 
-            warm_up(library)
+            return llm_status(library)  # loads the model (in C, the GIL is free meanwhile)
 
-        self.ops.run("warm up", warm, library=self.library)  # a missing stage or model: templates are used
+        def done(status: dict) -> None:
+            if status.get("ok"):
+                self.say(f"Explanations: {status.get('model', 'local model')} is ready.", 5000)
+            elif status.get("enabled"):
+                self.say("Explanations use plain templates: the language model could not be loaded "
+                         f"({status.get('error', 'unknown reason')}). Choose another GGUF file in Settings.")
+
+        self.say("Loading the language model in the background…", 0)
+        self.ops.run("warm up", warm, library=self.library, on_result=done,
+                     on_error=lambda exc: self.say(""))  # a missing stage: explanations use templates
 
     def counts(self) -> dict[str, int]:
         """Items per kind and failures (light SQL, no stage imported)."""
