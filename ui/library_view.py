@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QMenu,
     QStackedWidget,
     QTableView,
     QToolButton,
@@ -26,6 +27,9 @@ class LibraryView(QWidget):
 
     item_selected = Signal(int)
     play_requested = Signal(list, int)  # ids, start index
+    enqueue_requested = Signal(list)
+    radio_requested = Signal(int)
+    like_requested = Signal(int)
 
     def __init__(self, library, kind: str, thumbnails, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -93,6 +97,9 @@ class LibraryView(QWidget):
         self.grid.doubleClicked.connect(lambda idx: self._play_from(idx.row()))
         self.grid.activated.connect(lambda idx: self._play_from(idx.row()))
         self.grid.selectionModel().currentRowChanged.connect(lambda cur, _p: self._selected(cur.row()))
+        for view in (self.table, self.grid):
+            view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            view.customContextMenuRequested.connect(lambda pos, v=view: self._menu(v, pos))
 
         word = "music" if kind == "audio" else "videos"
         self.empty = EmptyState(
@@ -137,6 +144,19 @@ class LibraryView(QWidget):
         ids = self.model.ids[row:row + 500]
         if ids:
             self.play_requested.emit(ids, 0)
+
+    def _menu(self, view, pos) -> None:
+        index = view.indexAt(pos)
+        if not index.isValid():
+            return
+        ids = self.selected_ids() or [self.model.ids[index.row()]]
+        first = self.model.ids[index.row()]
+        menu = QMenu(self)
+        menu.addAction("Play", lambda: self.play_requested.emit(ids, 0))
+        menu.addAction("Add to queue", lambda: self.enqueue_requested.emit(ids))
+        menu.addAction("Radio from here", lambda: self.radio_requested.emit(first))
+        menu.addAction("Like", lambda: self.like_requested.emit(first))
+        menu.exec(view.viewport().mapToGlobal(pos))
 
     def selected_ids(self) -> list[int]:
         view = self.table if self.mode == "table" else self.grid

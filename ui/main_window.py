@@ -145,6 +145,9 @@ class MainWindow(WindowActions, QMainWindow):
         for view in (self.music, self.videos):
             view.item_selected.connect(self.select_item)
             view.play_requested.connect(self.play)
+            view.enqueue_requested.connect(self.player.enqueue)
+            view.radio_requested.connect(self.radio)
+            view.like_requested.connect(lambda item_id: self.player.like(item_id, "like"))
         for view in (self.history, self.playlists):
             view.item_selected.connect(self.select_item)
             view.play_requested.connect(self.play)

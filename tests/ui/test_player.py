@@ -59,3 +59,20 @@ def test_like_from_the_detail_pane_is_stored(qtbot, window, media_root):
     assert window.detail.like_button.text().startswith("♥")
     rows = window.library.store.query("SELECT value FROM ratings WHERE item_id = ?", (item_id,))
     assert [r[0] for r in rows] == [1]
+
+
+def test_add_to_queue_from_the_list(qtbot, window, media_root):
+    root, _ = media_root
+    _scan(qtbot, window, root)
+    window.sidebar.setCurrentRow(0)
+    qtbot.waitUntil(lambda: window.music.model.rowCount() == 4, timeout=10_000)
+    window.player.start_media = False
+    ids = window.music.model.ids[:2]
+    window.music.enqueue_requested.emit(ids)
+    assert window.player.queue == ids and window.player.current.item_id == ids[0]
+    window.music.enqueue_requested.emit([window.music.model.ids[3]])
+    assert len(window.player.queue) == 3 and window.player.current.item_id == ids[0]
+    window.player.next()
+    assert window.player.current.item_id == ids[1]
+    window.player.stop()
+    wait_jobs(qtbot, window)
