@@ -77,6 +77,10 @@ def check_database(paths: Paths) -> list[dict[str, Any]]:
         if failed:
             out.append(_check("unreadable files", "warn", f"{failed} files could not be read or analysed",
                               "see `encore failures`; fix or remove those files, then rescan"))
+    elif not report.damaged:
+        out.append(_check("database", "warn", f"could not check {paths.db}: {report.detail}",
+                          "another program may be using it (close other Encore windows) or the folder "
+                          "is read-only; then run `encore doctor` again"))
     else:
         fix = ("run `encore restore` (or `encore doctor --restore`) to put back the newest backup "
                f"({backups[0].name}); the damaged file is kept" if backups else

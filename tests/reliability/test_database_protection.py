@@ -183,3 +183,24 @@ def test_schema_fixture_for_current_release_exists():
     if missing:
         pytest.skip(f"no fixture yet for schema {missing} (not released yet): at release, run "
                     "tests/fixtures/schemas/make_fixture.py N and commit the file")
+
+
+def test_a_locked_database_is_not_called_damaged(data_dir):
+    """Another process holding an exclusive lock is 'busy', never 'damaged' (no scary restore advice)."""
+    from core.db.integrity import ensure_healthy
+    from core.service import Library
+
+    Library(data_dir).close()
+    holder = sqlite3.connect(data_dir / "library.sqlite3", timeout=0)
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+    holder.execute("PRAGMA journal_mode = DELETE")  # leave WAL so EXCLUSIVE blocks readers too
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        report = check(data_dir / "library.sqlite3", busy_timeout_s=0.2)
+        assert not report.ok and not report.damaged, report
+        with pytest.raises(DatabaseError) as info:
+            ensure_healthy(data_dir / "library.sqlite3", data_dir / "backups", busy_timeout_s=0.2)
+        assert not isinstance(info.value, DamagedDatabaseError) and "damaged" not in str(info.value)
+    finally:
+        holder.rollback()
+        holder.close()
