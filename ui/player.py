@@ -142,7 +142,7 @@ class Player(QObject):
             self.media.play()
 
     def stop(self) -> None:
-        self.finish_current(ended=False)
+        self.finish_current(ended=False, moved_on=False)
         if self._media is not None:
             self._media.stop()
         self.now_playing.emit(None)
@@ -195,15 +195,16 @@ class Player(QObject):
         if self.current:
             self.problem.emit(f"Could not play “{self.current.title}”: {text or 'unknown playback error'}.")
 
-    def finish_current(self, ended: bool) -> PlayEvent | None:
-        """Close the current play: record a PlayEvent (and a resume point for videos)."""
+    def finish_current(self, ended: bool, moved_on: bool = True) -> PlayEvent | None:
+        """Close the current play: record a PlayEvent (and a resume point for videos). Leaving an item
+        early for another one (`moved_on`) is a skip; stopping or quitting is not."""
         cur, self.current = self.current, None
         if cur is None:
             return None
         if ended:
             cur.max_pos_s = max(cur.max_pos_s, cur.duration)
         completed = 1.0 if ended else cur.completion()
-        skipped = not ended and completed < SKIP_BEFORE
+        skipped = moved_on and not ended and completed < SKIP_BEFORE
         if cur.played_s < 1.0 and not skipped and not ended:  # a click-through, not a play
             return None
         event = PlayEvent(item_id=cur.item_id, started_at=cur.started_at, seconds=round(cur.played_s, 2),
@@ -229,6 +230,6 @@ class Player(QObject):
         self.ops.run("rate", self.library.rate, ref=target, value=value, on_error=self._record_failed)
 
     def shutdown(self) -> None:
-        self.finish_current(ended=False)
+        self.finish_current(ended=False, moved_on=False)
         if self._media is not None:
             self._media.stop()

@@ -76,3 +76,22 @@ def test_add_to_queue_from_the_list(qtbot, window, media_root):
     assert window.player.current.item_id == ids[1]
     window.player.stop()
     wait_jobs(qtbot, window)
+
+
+def test_stopping_early_is_not_a_skip_but_moving_on_is(qtbot, window, media_root, monkeypatch):
+    root, _ = media_root
+    _scan(qtbot, window, root)
+    video_id = window.library.store.query("SELECT id FROM items WHERE kind = 'video'")[0][0]
+    audio_id = window.library.store.query("SELECT id FROM items WHERE kind = 'audio' ORDER BY id")[0][0]
+    window.player.start_media = False
+    window.play([video_id, audio_id], 0)
+    for ms in range(0, 1200, 200):
+        window.player.on_position(ms / 1000)
+    stopped = window.player.finish_current(ended=False, moved_on=False)
+    assert stopped is not None and not stopped.skipped
+    window.play([video_id, audio_id], 0)
+    for ms in range(0, 1200, 200):
+        window.player.on_position(ms / 1000)
+    skipped = window.player.finish_current(ended=False)  # what next() does
+    assert skipped is not None and skipped.skipped and skipped.completed < 0.5
+    wait_jobs(qtbot, window)
