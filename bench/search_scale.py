@@ -109,7 +109,7 @@ def query_latency(n_items: int) -> dict:
             top[np.argsort(-s[top])]
             bare.append((time.perf_counter() - t0) * 1000)
             t0 = time.perf_counter()
-            enc.encode([q + " (uncached)"])
+            enc.encode_query(q + " (uncached)")
             encode_ms.append((time.perf_counter() - t0) * 1000)
             t0 = time.perf_counter()
             search(lib, q, limit=20)
