@@ -108,8 +108,9 @@ class BackgroundWork(QObject):
             self._queued, self._queued_any, self._queued_stages = None, False, ()
             self.start(paths, stages)
 
-    def shutdown(self, timeout_s: float = 10.0) -> None:
-        """Cancel and wait for the child (it stops at its next safe point); kill it if it does not."""
+    def shutdown(self, timeout_s: float = 3.0) -> None:
+        """Cancel and wait for the child (it stops at its next safe point); kill it if it does not
+        (safe: every write is a transaction, and the stages are built to survive SIGKILL)."""
         self.cancel()
         self._poll.stop()
         proc, self.process = self.process, None
