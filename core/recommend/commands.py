@@ -79,6 +79,12 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from exc
     data = [{"id": r.item.id, "title": r.item.title, "artist": r.item.artist, "kind": r.item.kind,
              "score": r.score, "reasons": [x.to_dict() for x in r.reasons]} for r in recs]
+    if args.explain:
+        from core.explain.commands import explanation_dict
+        from core.explain.service import explain_recommendations
+
+        for row, expl in zip(data, explain_recommendations(lib, recs, seed=args.seed), strict=True):
+            row["explanation"] = explanation_dict(expl)
 
     def human(rows: list) -> str:
         if not rows:
@@ -88,6 +94,8 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
             why = ", ".join(_short(x) for x in d["reasons"][:3])
             out.append(f"{n:>2}. #{d['id']} {d['title']}" + (f" — {d['artist']}" if d["artist"] else "")
                        + (f"   ({why})" if why else ""))
+            if "explanation" in d:
+                out.append(f"      {d['explanation']['text']}")
         return "\n".join(out)
 
     emit(args, data, human)
@@ -131,3 +139,4 @@ def register(add) -> None:
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--profile")
     p.add_argument("--rebuild", action="store_true", help="recompute all item-item neighbours first")
+    p.add_argument("--explain", action="store_true", help="add a grounded explanation to each pick")

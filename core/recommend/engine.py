@@ -102,8 +102,14 @@ def _content(vecs: dict[str, ct.Vectors], hist: dict[int, float], cands: dict[in
         if not cmask.any():
             continue
         hsel = [h for h, m in zip(hist_ids, mask, strict=True) if m]
-        best = np.argmax(C @ H.T, axis=1)                      # the closest history item, for reasons
-        bsim = np.einsum("ij,ij->i", C, H[best])
+        sel = [i for i, m in zip(ids, cmask, strict=True) if m]
+        SH = C @ H.T
+        hpos = {h: k for k, h in enumerate(hsel)}
+        for n, j in enumerate(sel):                             # an item is never "like itself"
+            if j in hpos:
+                SH[n, hpos[j]] = -np.inf
+        best = np.argmax(SH, axis=1)                            # the closest other history item, for reasons
+        bsim = SH[np.arange(len(sel)), best]
         prof_sims = C @ prof
         pool_ids = [i for i in pool_all if i in v.row]
         prop = np.zeros(len(C), np.float32)
@@ -114,11 +120,11 @@ def _content(vecs: dict[str, ct.Vectors], hist: dict[int, float], cands: dict[in
             nb = np.argpartition(-S, k, axis=1)[:, :k]
             qv = np.maximum(np.take_along_axis(S, nb, axis=1), 0) ** WEIGHTS.q_power
             prop = (qv * pool_cf[nb]).sum(axis=1) / np.maximum(qv.sum(axis=1), 1e-9)
-        sel = [i for i, m in zip(ids, cmask, strict=True) if m]
         for n, j in enumerate(sel):
             c = cands[j]
             c.content = max(c.content, float(prof_sims[n]))
-            c.sim[name] = (hsel[int(best[n])], float(bsim[n]))
+            if np.isfinite(bsim[n]):
+                c.sim[name] = (hsel[int(best[n])], float(bsim[n]))
             c.prop = max(c.prop, float(prop[n]))
 
 
@@ -169,6 +175,8 @@ def recommend(library, seed: int | str | None = None, mode: str = "for-you", kin
              + WEIGHTS.pop * float(np.log1p(bask.get(j, 0)) / max(pmax, 1e-9)))
         last = t.last_played.get(j)
         if last is not None and now - last < RECENT_S:
+            if mode == "for-you":
+                continue  # just played: "For you" brings something else
             s *= 0.5
         skips = t.skips.get(j, 0)
         if skips:

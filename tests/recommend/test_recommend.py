@@ -153,3 +153,17 @@ def test_because_and_radio(library):
     assert "because_you_played" in kinds
     radio = library.recommend(seed=b[0], mode="radio", limit=4, profile="alice")
     assert {r.item.id for r in radio[:3]} <= set(b)
+
+
+def test_for_you_brings_something_new_and_never_explains_an_item_by_itself(library):
+    a, _ = two_habits(library)
+    rng = np.random.default_rng(1)
+    for i in a:
+        set_audio_vector(library, i, np.eye(16)[0] + 0.1 * rng.standard_normal(16), {"tempo": 92.0})
+    play_session(library, a[:3], time.time() - 600, profile="alice")  # just now
+    recs = library.recommend(mode="for-you", limit=5, profile="alice")
+    assert recs and not {r.item.id for r in recs} & set(a[:3])
+    for r in recs:
+        for x in r.reasons:
+            for key in ("to", "with", "item"):
+                assert x.detail.get(key) != r.item.id, (r.item.title, x.to_dict())
