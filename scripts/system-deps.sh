@@ -5,7 +5,8 @@ set -euo pipefail
 command -v apt-get >/dev/null || exit 0
 need=()
 for pkg in python3-venv build-essential cmake libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 \
-           libdbus-1-3 libglib2.0-0 libxcb-cursor0 libpulse0 xvfb; do
+           libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 \
+           libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xkb1 libpulse0 xvfb; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0
