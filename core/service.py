@@ -36,7 +36,7 @@ class Library:
         with self.store.lock:
             backup.before_migrations(self.store.conn, self.paths.backups)
             migrate(self.store.conn)
-        backup.start_daily(self.paths.db, self.paths.backups)
+        self._daily_backup = backup.start_daily(self.paths.db, self.paths.backups)
         self._lazy_lock = threading.Lock()
         self._components: dict[str, Any] = {}
 
@@ -70,6 +70,7 @@ class Library:
         return self.settings
 
     def close(self) -> None:
+        self._daily_backup.join(timeout=60)  # never leave a backup copy running against a closed library
         self.store.close()
 
     # ----- scanning ---------------------------------------------------------------------------

@@ -67,13 +67,15 @@ def items_by_ids(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.
     return out
 
 
-def write_extracted(conn: sqlite3.Connection, item_id: int, result: dict[str, Any]) -> None:
-    """Replace an item's tags, sidecars and FTS row with a fresh extraction result."""
-    conn.execute("DELETE FROM tags WHERE item_id = ?", (item_id,))
+def write_extracted(conn: sqlite3.Connection, item_id: int, result: dict[str, Any], new: bool = False) -> None:
+    """Replace an item's tags, sidecars and FTS row with a fresh extraction result (`new`: nothing to replace)."""
+    if not new:
+        conn.execute("DELETE FROM tags WHERE item_id = ?", (item_id,))
+        conn.execute("DELETE FROM sidecars WHERE item_id = ?", (item_id,))
+        conn.execute("DELETE FROM items_fts WHERE rowid = ?", (item_id,))
     rows = [(item_id, k, v) for k, v in result["tags"].items()]
     rows += [(item_id, k, v) for k, v in result["extra"].items()]
     conn.executemany("INSERT INTO tags (item_id, key, value) VALUES (?, ?, ?)", rows)
-    conn.execute("DELETE FROM sidecars WHERE item_id = ?", (item_id,))
     conn.executemany(
         "INSERT INTO sidecars (item_id, kind, path, text) VALUES (?, ?, ?, ?)",
         [(item_id, kind, to_db_path(path), text) for kind, path, text in result["sidecars"]],
@@ -86,7 +88,6 @@ def write_extracted(conn: sqlite3.Connection, item_id: int, result: dict[str, An
     )
     sidecar_text = " ".join(text for _, _, text in result["sidecars"])
     lyrics = result["tags"].get("lyrics", "")
-    conn.execute("DELETE FROM items_fts WHERE rowid = ?", (item_id,))
     conn.execute(
         "INSERT INTO items_fts (rowid, title, artist, album, genre, tags, sidecar) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (item_id, fields["title"], " ".join(filter(None, [fields["artist"], fields["album_artist"]])),

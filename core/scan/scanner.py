@@ -273,9 +273,10 @@ def _store_result(conn, entry: FileEntry, item_id: int | None, root_id: int, res
         marks = ", ".join(f":{k}" for k in values)
         item_id = conn.execute(f"INSERT INTO items ({cols}) VALUES ({marks})", values).lastrowid
         report.added += 1
-    else:
-        sets = ", ".join(f"{k} = :{k}" for k in values)
-        conn.execute(f"UPDATE items SET {sets} WHERE id = {int(item_id)}", values)
+        q.write_extracted(conn, item_id, result, new=True)  # a new path: no old rows, no failure to clear
+        return
+    sets = ", ".join(f"{k} = :{k}" for k in values)
+    conn.execute(f"UPDATE items SET {sets} WHERE id = {int(item_id)}", values)
     q.write_extracted(conn, item_id, result)
     q.clear_failure(conn, entry.path, "scan")
 
