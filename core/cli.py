@@ -58,12 +58,29 @@ def open_library(args: argparse.Namespace):
     return Library(args.data_dir)
 
 
+def embed_after_analysis(lib, args: argparse.Namespace) -> dict[str, Any]:
+    """`analyze` and `scan --analyze` also embed the new descriptions; a model problem is reported, not raised."""
+    from core.embed.encoder import ModelError
+
+    try:
+        return lib.embed(progress=progress_printer(args))
+    except ModelError as exc:
+        return {"error": str(exc)}
+
+
+def embed_summary(e: dict[str, Any]) -> str:
+    if "error" in e:
+        return f"Embedding skipped: {e['error']}"
+    return f"Embedded {e.get('embedded', 0)} items ({e.get('unchanged', 0)} unchanged)."
+
+
 def _cmd_scan(args: argparse.Namespace) -> int:
     lib = open_library(args)
     report = lib.scan(args.paths or None, progress=progress_printer(args))
     data = report.to_dict()
     if args.analyze:
         data["analysis"] = lib.analyze(progress=progress_printer(args))
+        data["embedding"] = embed_after_analysis(lib, args)
     if sys.stderr.isatty() and not args.json:
         sys.stderr.write("\n")
 
@@ -78,6 +95,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         if d.get("analysis"):
             a = d["analysis"]
             lines.append(f"Analysed {a['analyzed']} items in {a['seconds']:.1f} s, {a['failed']} failed.")
+            lines.append(embed_summary(d["embedding"]))
         return "\n".join(lines)
 
     emit(args, data, human)
