@@ -29,6 +29,22 @@ class TaskFailure:
     message: str
 
 
+def run_test_hooks(path: str) -> None:
+    """Test-only: a file whose bytes start with a marker hangs or crashes the worker reading it.
+
+    Enabled by ENCORE_TEST_HOOKS=1 (tests/conftest.py), so tests can prove that a hanging or
+    crashing decoder becomes a recorded failure in every stage that reads user files.
+    """
+    if os.environ.get("ENCORE_TEST_HOOKS") != "1":
+        return
+    with open(path, "rb") as fh:
+        head = fh.read(32)
+    if head.startswith(b"ENCORE-TEST-HANG"):
+        time.sleep(3600)
+    if head.startswith(b"ENCORE-TEST-CRASH"):
+        os._exit(139)
+
+
 def _worker_main(conn: Connection, target: str, memory_limit_mb: int, env: dict[str, str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.update(env)

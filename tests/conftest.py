@@ -26,3 +26,18 @@ def library(data_dir):
     lib = Library(data_dir)
     yield lib
     lib.close()
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    """A small generated library, scanned and embedded once per module with the real MiniLM model."""
+    from core.service import Library
+    from tests.media import make_library
+
+    root = tmp_path_factory.mktemp("media")
+    files = make_library(root)
+    lib = Library(tmp_path_factory.mktemp("data"))
+    lib.scan([str(root)])
+    report = lib.embed()
+    yield lib, files, report
+    lib.close()

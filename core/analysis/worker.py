@@ -11,18 +11,7 @@ import time
 from typing import Any
 
 from core.analysis import AUDIO_VERSION, VIDEO_VERSION
-
-
-def _test_hooks(path: str) -> None:
-    """Test-only: a file whose bytes start with a marker hangs or crashes this worker."""
-    if os.environ.get("ENCORE_TEST_HOOKS") != "1":
-        return
-    with open(path, "rb") as fh:
-        head = fh.read(32)
-    if head.startswith(b"ENCORE-TEST-HANG"):
-        time.sleep(3600)
-    if head.startswith(b"ENCORE-TEST-CRASH"):
-        os._exit(139)
+from core.isolation import run_test_hooks
 
 
 def analyze_item(task: dict[str, Any]) -> dict[str, Any]:
@@ -34,7 +23,7 @@ def analyze_item(task: dict[str, Any]) -> dict[str, Any]:
     from core.analysis.audio import NoAudio, analyze_audio
 
     path = task["path"]
-    _test_hooks(path)
+    run_test_hooks(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"the file is gone: {path}")
     started = time.perf_counter()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 from typing import Any
 
+from core.isolation import run_test_hooks
 from core.scan import sidecars
 from core.scan.formats import kind_of
 from core.scan.tags import canonical_fields, read_tags
@@ -30,17 +30,6 @@ def content_hash(path: str, size: int | None = None) -> str:
             h.update(fh.read(HASH_BLOCK))
     return h.hexdigest()
 
-
-def _test_hooks(path: str) -> None:
-    """Test-only: a file whose bytes start with a magic marker hangs or crashes this worker."""
-    if os.environ.get("ENCORE_TEST_HOOKS") != "1":
-        return
-    with open(path, "rb") as fh:
-        head = fh.read(32)
-    if head.startswith(b"ENCORE-TEST-HANG"):
-        time.sleep(3600)
-    if head.startswith(b"ENCORE-TEST-CRASH"):
-        os._exit(139)
 
 
 def save_thumbnail(data: bytes, dest: str, size: int = COVER_SIZE) -> str | None:
@@ -121,7 +110,7 @@ def _folder_index(folder: str) -> dict[str, str] | None:
 def extract_file(task: tuple[str, str]) -> dict[str, Any]:
     """Everything Encore reads from one media file. `task` = (path, covers_dir)."""
     path, covers_dir = task
-    _test_hooks(path)
+    run_test_hooks(path)
     st = os.stat(path)
     kind = kind_of(path) or "audio"
     result: dict[str, Any] = {
