@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from core.analysis import AUDIO_VERSION, DESCRIPTOR_VERSION, VIDEO_VERSION
+from core.db.items import set_fts_descriptors
 
 # An item needs (re)analysis when its own kind's features are missing, older than the analyser, or
 # older than the item itself (the scan re-extracted a changed file); a video also when the audio
@@ -63,6 +64,7 @@ def write_descriptors(conn: sqlite3.Connection, item_id: int, audio: dict | None
     conn.execute(
         "INSERT OR REPLACE INTO descriptors (item_id, version, phrases, description, updated_at) VALUES (?, ?, ?, ?, ?)",
         (item_id, DESCRIPTOR_VERSION, json.dumps(phrases), ", ".join(phrases), time.time()))
+    set_fts_descriptors(conn, item_id, phrases)
     return phrases
 
 

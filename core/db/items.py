@@ -15,6 +15,7 @@ ITEM_COLUMNS = (
     "duration", "bitrate", "sample_rate", "channels", "width", "height", "fps", "codec",
 )
 FTS_SIDECAR_CHARS = 20_000
+DESCRIPTOR_MARK = "\u2063 "  # invisible separator: stripped from all user text by core.text.clean_text
 
 
 def to_db_path(path: str) -> str | bytes:
@@ -86,14 +87,36 @@ def write_extracted(conn: sqlite3.Connection, item_id: int, result: dict[str, An
         if k not in ("title", "artist", "album", "genre", "lyrics") and not k.startswith("musicbrainz")
         and len(v) < 2000
     )
+    tag_text = tag_text[:FTS_SIDECAR_CHARS]
     sidecar_text = " ".join(text for _, _, text in result["sidecars"])
     lyrics = result["tags"].get("lyrics", "")
+    if not new:  # keep the analysis phrases searchable until the item is analysed again
+        row = conn.execute("SELECT description FROM descriptors WHERE item_id = ?", (item_id,)).fetchone()
+        if row and row[0]:
+            tag_text += DESCRIPTOR_MARK + row[0]
     conn.execute(
         "INSERT INTO items_fts (rowid, title, artist, album, genre, tags, sidecar) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (item_id, fields["title"], " ".join(filter(None, [fields["artist"], fields["album_artist"]])),
-         fields["album"], fields["genre"], tag_text[:FTS_SIDECAR_CHARS],
+         fields["album"], fields["genre"], tag_text,
          (lyrics + " " + sidecar_text)[:FTS_SIDECAR_CHARS]),
     )
+
+
+def set_fts_descriptors(conn: sqlite3.Connection, item_id: int, phrases: list[str]) -> None:
+    """Make an item's analysis phrases ("calm", "fast cuts") lexically searchable in its FTS `tags` column.
+
+    They follow DESCRIPTOR_MARK, a character clean_text removes from every tag, so user text can never
+    contain it and a re-analysis replaces only the phrases.
+    """
+    row = conn.execute("SELECT title, artist, album, genre, tags, sidecar FROM items_fts WHERE rowid = ?",
+                       (item_id,)).fetchone()
+    if row is None:
+        return
+    values = list(tuple(row))
+    values[4] = (values[4] or "").split(DESCRIPTOR_MARK)[0] + (DESCRIPTOR_MARK + ", ".join(phrases) if phrases else "")
+    conn.execute("DELETE FROM items_fts WHERE rowid = ?", (item_id,))
+    conn.execute("INSERT INTO items_fts (rowid, title, artist, album, genre, tags, sidecar) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (item_id, *values))
 
 
 def item_values(result: dict[str, Any]) -> dict[str, Any]:

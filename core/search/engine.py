@@ -74,6 +74,8 @@ def _feature_matches(conn, ids: list[int], wanted: dict) -> dict[int, dict[str, 
             features = json.loads(row[1])
         except (TypeError, ValueError):
             continue
+        if features.get("silent"):
+            continue  # silence is not "calm" or "slow" music: it matches no mood, tempo or energy range
         matched = {}
         for key, (lo, hi) in wanted.items():
             value = _feature_value(features, key)
