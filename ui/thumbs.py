@@ -43,11 +43,15 @@ class Thumbnails(QObject):
         self.size = size
         self._cache: OrderedDict[str, QPixmap | None] = OrderedDict()
         self._icons: dict[str, QIcon] = {}
-        self._pending: set[str] = set()
-        self._signals = _Signals()
-        self._signals.loaded.connect(self._loaded)
+        self._pending: dict[str, _Decode] = {}  # strong references until each decode reports back
+        # The pool is created before the signals object so that, at teardown, Qt deletes the pool first
+        # (its destructor waits for running decodes) and only then the object those decodes emit on.
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(2)
+        self._signals = _Signals(self)
+        self._signals.loaded.connect(self._loaded)
+        # Image-format plugins load on first use; load them here, on the GUI thread, not racing in two workers.
+        QImageReader.supportedImageFormats()
 
     def get(self, path: str | None) -> QPixmap | None:
         if not path:
@@ -56,8 +60,10 @@ class Thumbnails(QObject):
             self._cache.move_to_end(path)
             return self._cache[path]
         if path not in self._pending:
-            self._pending.add(path)
-            self.pool.start(_Decode(path, self.size, self._signals))
+            job = _Decode(path, self.size, self._signals)
+            job.setAutoDelete(False)  # Python keeps the job alive (in _pending) until it has reported
+            self._pending[path] = job
+            self.pool.start(job)
         return None
 
     def icon(self, path: str | None) -> QIcon | None:
@@ -86,7 +92,7 @@ class Thumbnails(QObject):
         return pix
 
     def _loaded(self, path: str, image: QImage) -> None:
-        self._pending.discard(path)
+        self._pending.pop(path, None)
         self._cache[path] = None if image.isNull() else QPixmap.fromImage(image)
         while len(self._cache) > MAX_CACHED:
             old, _ = self._cache.popitem(last=False)
