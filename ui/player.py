@@ -118,8 +118,8 @@ class Player(QObject):
         self.current = NowPlaying(item_id, row["title"] or row["filename"], subtitle, row["kind"], path,
                                   float(row["duration"] or 0.0), time.time())
         self._pending_seek = self._resume_point(item_id) if row["kind"] == "video" else None
-        self.media.setSource(QUrl.fromLocalFile(path))
-        if self.start_media:
+        if self.start_media:  # with start_media off (tests) no QMediaPlayer is created or fed at all
+            self.media.setSource(QUrl.fromLocalFile(path))
             self.media.play()
         self.now_playing.emit(self.current)
 
@@ -136,6 +136,8 @@ class Player(QObject):
             if self.queue:
                 self._play_index(max(self.index, 0), reason="replaced")
             return
+        if not self.start_media:
+            return
         if self.is_playing():
             self.media.pause()
         else:
@@ -150,7 +152,8 @@ class Player(QObject):
     def seek(self, seconds: float) -> None:
         if self.current:
             self.current.last_pos_s = seconds  # a jump is not "played time"
-        self.media.setPosition(int(seconds * 1000))
+        if self._media is not None:
+            self._media.setPosition(int(seconds * 1000))
 
     def set_volume(self, fraction: float) -> None:
         self.volume = max(0.0, min(1.0, fraction))
