@@ -213,7 +213,7 @@ class DetailPane(QWidget):
         if gen != self._generation:
             return
         if stage_missing(exc) and self._reasons:
-            from ui.reasons import all_reasons
+            from core.recommend.reason_lines import all_reasons
 
             self.explanation.setText(all_reasons(self._reasons))
         elif stage_missing(exc):

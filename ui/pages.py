@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.recommend.reason_lines import all_reasons, short_reason
 from ui import queries
-from ui.reasons import all_reasons, short_reason
 from ui.table_model import format_duration
 from ui.widgets import EmptyState
 

@@ -67,6 +67,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
 
 def _cmd_recommend(args: argparse.Namespace) -> int:
     from core.cli import UserError, emit, open_library
+    from core.recommend.reason_lines import reason_line
 
     lib = open_library(args)
     if args.rebuild:
@@ -90,8 +91,8 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
         if not rows:
             return "Nothing to recommend yet: play a few items first."
         out = []
-        for n, d in enumerate(rows, 1):
-            why = ", ".join(_short(x) for x in d["reasons"][:3])
+        for n, (d, rec) in enumerate(zip(rows, recs, strict=True), 1):
+            why = "; ".join(reason_line(x) for x in rec.reasons[:3])
             out.append(f"{n:>2}. #{d['id']} {d['title']}" + (f" — {d['artist']}" if d["artist"] else "")
                        + (f"   ({why})" if why else ""))
             if "explanation" in d:
@@ -100,21 +101,6 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
 
     emit(args, data, human)
     return 0
-
-
-def _short(r: dict) -> str:
-    k = r["kind"]
-    if k == "co_played":
-        return f"played with {r.get('with_title') or r.get('with')} x{r.get('count')}"
-    if k in ("similar_text", "similar_sound", "similar_look"):
-        return f"{k.split('_')[1]}s like {r.get('to_title') or r.get('to')}"
-    if k == "because_you_played":
-        return f"because you played {r.get('title')}"
-    if k == "not_played_lately":
-        return f"not played for {r.get('days')} days"
-    if k == "skip_penalty":
-        return f"skipped {r.get('count')}x"
-    return k.replace("_", " ")
 
 
 def register(add) -> None:

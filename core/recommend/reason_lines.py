@@ -1,4 +1,4 @@
-"""Short, human reason lines for cards and search hits, built from Reason objects (no LLM)."""
+"""Short, human reason lines (cards, search hits, the CLI), built from Reason objects (no LLM)."""
 
 from __future__ import annotations
 
