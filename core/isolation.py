@@ -155,7 +155,12 @@ class IsolatedPool:
             if chunk:
                 worker.pending.extend(chunk)
                 worker.deadline = time.monotonic() + self.timeout_s
-                worker.conn.send(chunk)
+                try:
+                    worker.conn.send(chunk)
+                except OSError:
+                    # The worker died on a task already in its pipe (BrokenPipeError). Its pipe now reads
+                    # EOF, so the loop below fails that task as crashed and requeues this unsent chunk.
+                    pass
 
         try:
             for _ in range(self.workers):
