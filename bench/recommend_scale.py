@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.models import PlayEvent  # noqa: E402
 from core.recommend.cf import CFParams  # noqa: E402
-from core.recommend.neighbours import rebuild  # noqa: E402
+from core.recommend.neighbours import REBUILD, rebuild  # noqa: E402
 from core.service import Library  # noqa: E402
 
 
@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--items", type=int, default=200_000)
     ap.add_argument("--events", type=int, default=2_000_000)
     ap.add_argument("--dim", type=int, default=384)
-    ap.add_argument("--method", default="cosine", help="rebuild method: cosine | rp3b | ease")
+    ap.add_argument("--method", default=None,
+                    help="rebuild method: cosine | rp3b | ease (default: the product's neighbours.REBUILD)")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
@@ -75,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         lib = Library(tmp)
         out: dict = {"items": args.items, "events": args.events, "dim": args.dim, "method": args.method}
         out["populate"] = populate(lib, args.items, args.events, args.dim)
-        out["rebuild"] = rebuild(lib, CFParams(method=args.method, k=50, l2=50.0, shrink=2.0))
+        params = REBUILD if args.method is None else CFParams(method=args.method, k=50, l2=50.0, shrink=2.0)
+        out["cf"] = params.__dict__
+        out["rebuild"] = rebuild(lib, params)
         lib.recommend(mode="for-you", limit=20, profile="p1")  # warm: loads content vectors once
         seed = lib.store.query("SELECT item_id FROM play_events WHERE profile = 'p3' ORDER BY started_at DESC "
                                "LIMIT 1")[0][0]

@@ -7,6 +7,7 @@ import sqlite3
 import time
 from typing import Any
 
+from core.db.chunked import select_in
 from core.models import MediaItem
 from core.text import display_path
 
@@ -59,13 +60,7 @@ def get_item(conn: sqlite3.Connection, ref: int | str) -> sqlite3.Row | None:
 
 def items_by_ids(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:
     """Rows for many ids at once (chunked to stay under SQLite's variable limit)."""
-    out: dict[int, sqlite3.Row] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for row in conn.execute(f"SELECT * FROM items WHERE id IN ({marks})", chunk):
-            out[row["id"]] = row
-    return out
+    return {row["id"]: row for row in select_in(conn, "SELECT * FROM items WHERE id IN ({marks})", ids)}
 
 
 def write_extracted(conn: sqlite3.Connection, item_id: int, result: dict[str, Any], new: bool = False) -> None:

@@ -5,7 +5,12 @@ One set of functions serves the product and the offline benchmark:
   items matrix X. Methods: "cosine" (shrunk cosine), "rp3b" (random walk with popularity penalty)
   and "ease" (EASE solved only on each item's top-k co-occurrence neighbours, so it stays sparse and
   linear in items). Scores for a basket/user row u are then u @ W.
-- `shrunk_cosine_row(...)`: the cosine formula for a single item, used for incremental updates.
+- `rank_weights(X, floor)`: play counts (or ratings) -> per-row rank weights in [floor, 1], so one
+  track played 900 times counts a little more than one played 3 times, not 300x more; the product's
+  profile rows (`engine`) and the benchmark's user rows go through the same function.
+- `debias(W, X, beta)`: divides column j by popularity(j)^beta (popular items are predicted from
+  everything; this lets the niche neighbours that a basket really shares come through).
+- `shrunk_cosine(...)`: the cosine formula for a single pair, used for incremental updates.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ class CFParams:
     beta: float = 0.5         # rp3b: popularity penalty
     l2: float = 50.0          # ease: ridge strength
     bm25: bool = False        # weight basket rows with BM25 before counting
+    pop_beta: float = 0.0     # divide column j of W by (baskets containing j)^pop_beta
 
 
 def bm25_weight(X: sp.csr_matrix, k1: float = 1.2, b: float = 0.75) -> sp.csr_matrix:
@@ -42,6 +48,43 @@ def bm25_weight(X: sp.csr_matrix, k1: float = 1.2, b: float = 0.75) -> sp.csr_ma
     row_norm = np.repeat(norm, np.diff(X.indptr))
     X.data = X.data * (k1 + 1.0) / (X.data + row_norm) * idf[X.indices]
     return X
+
+
+def rank_values(values: np.ndarray, floor: float) -> np.ndarray:
+    """floor + (1 - floor) * (share of `values` that are <= each value): equal values all get 1.0."""
+    v = np.asarray(values, dtype=np.float64)
+    if len(v) == 0:
+        return v.astype(np.float32)
+    le = np.searchsorted(np.sort(v), v, side="right")
+    return (floor + (1.0 - floor) * le / len(v)).astype(np.float32)
+
+
+def rank_weights(X: sp.csr_matrix, floor: float = 0.5) -> sp.csr_matrix:
+    """`rank_values` applied to every row of a baskets x items matrix of play counts (or ratings).
+    A row whose entries are all equal (a session: each item once) becomes all ones."""
+    X = sp.csr_matrix(X, dtype=np.float32, copy=True)
+    X.sum_duplicates()
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    order = np.lexsort((X.data, rows))                          # by row, then value
+    r_s, v_s = rows[order], X.data[order]
+    new_group = np.r_[True, (r_s[1:] != r_s[:-1]) | (v_s[1:] != v_s[:-1])]
+    gid = np.cumsum(new_group) - 1
+    group_end = np.r_[np.flatnonzero(new_group)[1:], len(order)]   # one past the last tie of each group
+    start = X.indptr[r_s]
+    n = np.diff(X.indptr)[r_s]
+    le = group_end[gid] - start                                 # entries of the row <= this one
+    out = np.empty_like(X.data)
+    out[order] = floor + (1.0 - floor) * le / np.maximum(n, 1)
+    X.data = out.astype(np.float32)
+    return X
+
+
+def debias(W: sp.csr_matrix, X: sp.csr_matrix, beta: float) -> sp.csr_matrix:
+    """W with column j divided by max(1, baskets of X containing j)^beta (beta 0: W unchanged)."""
+    if beta == 0.0:
+        return W
+    pop = np.bincount(sp.csr_matrix(X).indices, minlength=W.shape[1]).astype(np.float32)
+    return sp.csr_matrix(W @ sp.diags(np.maximum(pop, 1.0) ** -beta), dtype=np.float32)
 
 
 def top_k_rows(M: sp.csr_matrix, k: int, drop_diagonal: bool = True) -> sp.csr_matrix:
@@ -147,12 +190,14 @@ def item_item(X: sp.csr_matrix, params: CFParams) -> sp.csr_matrix:
     """The items x items weight matrix for `params.method` (scores = basket_row @ W)."""
     Xw = bm25_weight(X) if params.bm25 else sp.csr_matrix(X, dtype=np.float32)
     if params.method == "cosine":
-        return cosine(Xw, params.k, params.shrink)
-    if params.method == "rp3b":
-        return rp3beta(Xw, params.k, params.alpha, params.beta)
-    if params.method == "ease":
-        return local_ease(Xw, params.k, params.l2, params.shrink)
-    raise ValueError(f"unknown CF method {params.method!r}")
+        W = cosine(Xw, params.k, params.shrink)
+    elif params.method == "rp3b":
+        W = rp3beta(Xw, params.k, params.alpha, params.beta)
+    elif params.method == "ease":
+        W = local_ease(Xw, params.k, params.l2, params.shrink)
+    else:
+        raise ValueError(f"unknown CF method {params.method!r}")
+    return debias(W, X, params.pop_beta)
 
 
 def shrunk_cosine(count: float, n_a: float, n_b: float, shrink: float) -> float:

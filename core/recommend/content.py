@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from core.db.chunked import select_in
+from core.recommend.scoring import whiten
+
 RECHECK_S = 10.0
 MODALITIES = {
     "text": ("SELECT item_id, vector FROM embeddings WHERE model = ?", "similar_text"),
@@ -44,7 +47,7 @@ def _signature(conn) -> tuple:
     return tuple(sig)
 
 
-def _load(conn) -> dict[str, Vectors]:
+def _load(conn, text_whiten: float | None) -> dict[str, Vectors]:
     out: dict[str, Vectors] = {}
     model = conn.execute("SELECT model FROM embeddings GROUP BY model ORDER BY COUNT(*) DESC LIMIT 1").fetchone()
     for name, (sql, _) in MODALITIES.items():
@@ -57,22 +60,26 @@ def _load(conn) -> dict[str, Vectors]:
         rows = [r for r in rows if len(r[1]) == dim]
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         M = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim // 4).copy()
-        if name != "text":  # feature vectors: centre them so cosine compares shape, not offset
+        if name == "text":  # whitened as the benchmark's validation chose (scoring.whiten)
+            M = whiten(M, text_whiten)
+        else:  # feature vectors: centre them so cosine compares shape, not offset
             M -= M.mean(axis=0, keepdims=True)
-        M /= np.maximum(np.linalg.norm(M, axis=1, keepdims=True), 1e-9)
+            M /= np.maximum(np.linalg.norm(M, axis=1, keepdims=True), 1e-9)
         out[name] = Vectors(ids=ids, M=M, row={int(i): n for n, i in enumerate(ids)})
     return out
 
 
-def vectors(library) -> dict[str, Vectors]:
-    """The content vectors of the library, cached until the stored rows change."""
+def vectors(library, text_whiten: float | None = None) -> dict[str, Vectors]:
+    """The content vectors of the library, cached until the stored rows change. Text vectors are
+    `scoring.whiten`ed with ridge `text_whiten` (None: only normalised)."""
     conn = library.store.reader()
     cached = library.component("recommend.content", lambda: {"sig": None, "v": {}, "checked": 0.0})
-    if time.monotonic() - cached["checked"] < RECHECK_S:
+    if time.monotonic() - cached["checked"] < RECHECK_S and cached.get("whiten") == text_whiten:
         return cached["v"]
-    sig = _signature(conn)  # a table scan: done at most every RECHECK_S seconds
+    sig = (_signature(conn), text_whiten)  # a table scan: done at most every RECHECK_S seconds
     if cached["sig"] != sig:
-        cached["v"] = _load(conn)
+        cached["v"] = _load(conn, text_whiten)
+        cached["whiten"] = text_whiten
         cached["sig"] = sig
     cached["checked"] = time.monotonic()
     return cached["v"]
@@ -81,30 +88,24 @@ def vectors(library) -> dict[str, Vectors]:
 def audio_facts(conn, ids: list[int]) -> dict[int, dict]:
     """Named audio features (tempo, key, ...) for reasons."""
     out = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for item_id, feats in conn.execute(f"SELECT item_id, features FROM audio_features WHERE item_id IN ({marks})",
-                                           chunk):
-            try:
-                out[item_id] = json.loads(feats)
-            except ValueError:
-                continue
+    for item_id, feats in select_in(conn, "SELECT item_id, features FROM audio_features WHERE item_id IN ({marks})",
+                                    ids):
+        try:
+            out[item_id] = json.loads(feats)
+        except ValueError:
+            continue
     return out
 
 
 def descriptor_words(conn, ids: list[int]) -> dict[int, set[str]]:
     """Descriptor phrases and genre words of items (for `shared` in reasons)."""
     out: dict[int, set[str]] = {i: set() for i in ids}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for item_id, phrases in conn.execute(f"SELECT item_id, phrases FROM descriptors WHERE item_id IN ({marks})",
-                                             chunk):
-            try:
-                out[item_id].update(p.lower() for p in json.loads(phrases) if isinstance(p, str))
-            except ValueError:
-                continue
-        for item_id, genre in conn.execute(f"SELECT id, genre FROM items WHERE id IN ({marks})", chunk):
-            out[item_id].update(g.strip().lower() for g in (genre or "").replace(";", ",").split(",") if g.strip())
+    for item_id, phrases in select_in(conn, "SELECT item_id, phrases FROM descriptors WHERE item_id IN ({marks})",
+                                      ids):
+        try:
+            out[item_id].update(p.lower() for p in json.loads(phrases) if isinstance(p, str))
+        except ValueError:
+            continue
+    for item_id, genre in select_in(conn, "SELECT id, genre FROM items WHERE id IN ({marks})", ids):
+        out[item_id].update(g.strip().lower() for g in (genre or "").replace(";", ",").split(",") if g.strip())
     return out

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.db import items as q
+from core.db.chunked import select_in
 from core.models import Reason, Recommendation
 from core.recommend import content as ct
+from core.recommend.cf import rank_values
 from core.recommend.history import Taste, taste
 from core.recommend.scoring import HybridWeights
 
@@ -45,12 +47,23 @@ class Cand:
     sim: dict[str, tuple[int, float]] = field(default_factory=dict)   # modality -> (to item, similarity)
 
 
+def profile_weights(weights: dict[int, float]) -> dict[int, float]:
+    """A profile's decayed play counts -> CF/content weights by rank (`cf.rank_values`, floor
+    WEIGHTS.play_floor): the most played item weighs 1, so a track on repeat cannot drown the rest."""
+    ids = list(weights)
+    if WEIGHTS.play_floor is None:
+        return dict.fromkeys(ids, 1.0)
+    vals = rank_values(np.array([weights[i] for i in ids], np.float64), WEIGHTS.play_floor)
+    return dict(zip(ids, vals.tolist(), strict=True))
+
+
 def _seed_history(lib, mode: str, seed_id: int | None, t: Taste) -> dict[int, float]:
+    taste_w = profile_weights(t.weights)
     if mode == "for-you" or seed_id is None:
-        return dict(t.weights)
+        return taste_w
     if mode == "radio":
-        total = sum(t.weights.values()) or 1.0
-        hist = {i: 0.5 * w / total for i, w in t.weights.items()}   # the seed leads, taste colours it
+        total = sum(taste_w.values()) or 1.0
+        hist = {i: 0.5 * w / total for i, w in taste_w.items()}   # the seed leads, taste colours it
         for n, i in enumerate(t.recent[:5]):
             hist[i] = hist.get(i, 0.0) + 0.2 / (n + 1)
         hist[seed_id] = hist.get(seed_id, 0.0) + 1.5
@@ -61,12 +74,8 @@ def _seed_history(lib, mode: str, seed_id: int | None, t: Taste) -> dict[int, fl
 def _cf(conn, hist: dict[int, float], cands: dict[int, Cand], limit: int = 150) -> None:
     """CF(j) = sum_i hist_i * W[i, j] over the stored neighbour rows; remembers the top contributor."""
     top = sorted(hist, key=hist.get, reverse=True)[:limit]
-    rows: list[tuple] = []
-    for start in range(0, len(top), 500):
-        chunk = top[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        rows += conn.execute("SELECT item_id, neighbour_id, score, count FROM item_neighbours "
-                             f"WHERE item_id IN ({marks})", chunk).fetchall()
+    rows = list(select_in(conn, "SELECT item_id, neighbour_id, score, count FROM item_neighbours "
+                          "WHERE item_id IN ({marks})", top))
     if not rows:
         return
     a = np.array(rows, dtype=np.float64)
@@ -152,7 +161,7 @@ def recommend(library, seed: int | str | None = None, mode: str = "for-you", kin
         cands = {j: cands[j] for j in keep}
     cf_max = max((c.cf for c in cands.values()), default=0.0)
     cf_scores = {j: c.cf / cf_max for j, c in cands.items()} if cf_max > 0 else {}
-    vecs = ct.vectors(library)
+    vecs = ct.vectors(library, WEIGHTS.whiten)
     if mode == "fits-video":  # cross-media: only the text space is shared between music and video
         vecs = {k: v for k, v in vecs.items() if k == "text"}
     _content(vecs, hist, cands, cf_scores)
@@ -191,12 +200,7 @@ def recommend(library, seed: int | str | None = None, mode: str = "for-you", kin
 
 
 def _baskets(conn, ids: list[int]) -> dict[int, int]:
-    out: dict[int, int] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        out.update(conn.execute(f"SELECT item_id, baskets FROM item_cf_stats WHERE item_id IN ({marks})", chunk))
-    return out
+    return dict(select_in(conn, "SELECT item_id, baskets FROM item_cf_stats WHERE item_id IN ({marks})", ids))
 
 
 def _diversify(scored, rows, vecs, limit: int) -> list[tuple[int, float, bool]]:

@@ -21,7 +21,10 @@ from core.recommend.cf import CFParams, item_item, shrunk_cosine
 
 EPOCH = 1.6e9
 TAU = 365.0 * 86400.0 / math.log(2)      # one-year half-life
-TOP_N = 50
+TOP_N = 50               # neighbours kept per row by the incremental (shrunk-cosine) refresh
+# the rebuild's CF, as chosen on the validation splits of bench/recsys_eval.py (docs/BENCHMARKS.md):
+# local EASE over each item's 100 most co-occurring items, columns divided by popularity^0.1
+REBUILD = CFParams(method="ease", k=100, l2=50.0, pop_beta=0.1)
 SHRINK = 2.0
 MAX_BASKET = 50           # longer sessions are cut into windows of this many plays
 PRUNE_ABOVE = 2_000_000   # co-occurrence rows kept in full below this
@@ -115,7 +118,7 @@ def _pick(M: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
 def rebuild(library, params: CFParams | None = None, now: float | None = None) -> dict:
     """Recompute co-occurrence and every neighbour row from all baskets (scipy.sparse)."""
     t0 = time.perf_counter()
-    params = params or CFParams(method="ease", k=TOP_N, l2=50.0)
+    params = params or REBUILD
     gap_s = float(library.settings.session_gap_minutes) * 60.0
     conn = library.store.reader()
     bs, times = baskets(conn, gap_s)

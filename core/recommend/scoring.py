@@ -2,8 +2,11 @@
 
 score(u, j) = cf * CF(u, j) + content * <profile(u), e_j> + prop * PROP(u, j) + pop * popularity(j)
 
+- u = the user's/profile's items weighted by `cf.rank_weights` of their play counts (floor
+  `play_floor`: the most played item weighs 1, the least played `play_floor`), or all 1;
 - CF(u, j) = (u @ W)[j] / max over items (item-item weights from `cf.item_item`);
-- profile(u) = normalised sum of the content vectors of u's items (text/audio/visual fusion);
+- profile(u) = normalised sum of the content vectors of u's items (text/audio/visual fusion), the
+  vectors first `whiten`ed (centred, decorrelated) so that shared directions do not dominate;
 - PROP(u, j) = sum_k q(j, k) CF(u, k) over j's nearest *played* content neighbours k: collaborative
   evidence carried to items by content, the main signal for never-played (cold) items;
 - never-played items are ranked by cold_content * profile + cold_prop * PROP and given
@@ -16,6 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+
+from core.recommend.cf import rank_weights
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,8 @@ class HybridWeights:
     fresh_min: float = -1e9  # a never-played item takes a fresh slot only when its cold score reaches this
     q_k: int = 20          # content neighbours per item for PROP
     q_power: float = 2.0   # sharpen content similarities
+    play_floor: float | None = 0.5  # a profile's items weigh rank_values(plays, floor); None: all 1
+    whiten: float | None = 10.0  # content vectors whitened with this ridge (x mean eigenvalue); None: raw
 
 
 @dataclass
@@ -43,6 +50,32 @@ class HybridModel:
     pop: np.ndarray                        # popularity in [0, 1]
     E: np.ndarray | None = None            # items x d content vectors (L2-normalised or zero)
     extra: dict = field(default_factory=dict)
+
+
+def whiten(M: np.ndarray, ridge: float | None, sample: int = 20_000) -> np.ndarray:
+    """Content vectors centred and decorrelated (ZCA with a ridge of `ridge` x the mean eigenvalue of
+    their covariance), rows L2-normalised. Directions that every item shares ("a song", "a film",
+    the genre words everyone has) stop dominating cosine, so what makes an item distinctive counts.
+    The covariance is estimated on at most `sample` evenly spaced rows. None: rows only normalised."""
+    M = np.asarray(M, dtype=np.float32)
+    if ridge is not None and len(M) > 1:
+        S = M[:: max(1, len(M) // sample)].astype(np.float64)
+        mu = S.mean(axis=0)
+        Sc = S - mu
+        ev, V = np.linalg.eigh(Sc.T @ Sc / len(Sc))
+        ev = np.maximum(ev, 0.0)
+        T = ((V / np.sqrt(ev + ridge * max(float(ev.mean()), 1e-12))) @ V.T).astype(np.float32)
+        M = (M - mu.astype(np.float32)) @ T
+    return (M / np.maximum(np.linalg.norm(M, axis=1, keepdims=True), 1e-9)).astype(np.float32)
+
+
+def profile_rows(X: sp.csr_matrix, floor: float | None) -> sp.csr_matrix:
+    """Rows of play counts (or ratings) -> the weights CF and the content profile use."""
+    if floor is None:
+        X = sp.csr_matrix(X, dtype=np.float32, copy=True)
+        X.data[:] = 1.0
+        return X
+    return rank_weights(X, floor)
 
 
 def popularity(X: sp.csr_matrix) -> np.ndarray:

@@ -167,3 +167,17 @@ def test_for_you_brings_something_new_and_never_explains_an_item_by_itself(libra
         for x in r.reasons:
             for key in ("to", "with", "item"):
                 assert x.detail.get(key) != r.item.id, (r.item.title, x.to_dict())
+
+
+def test_a_track_on_repeat_does_not_take_over_for_you(library):
+    a, b = two_habits(library)
+    start = time.time() - 30 * DAY
+    for r in range(40):  # alice had one Alpha song on repeat for weeks...
+        play_session(library, [a[0]], start + r * 0.6 * DAY, profile="alice")
+    play_session(library, b[:2], time.time() - 3 * DAY, profile="alice")  # ...and liked two Beta songs
+    play_session(library, b[:2], time.time() - 2 * DAY, profile="alice")
+    recs = library.recommend(mode="for-you", limit=6, profile="alice")
+    ids = [r.item.id for r in recs]
+    # the two Beta songs still speak: their co-played Beta songs lead, next to the repeated one's Alpha songs
+    assert len(set(ids[:4]) & set(b[2:])) >= 2, [r.item.title for r in recs]
+    assert set(ids[:6]) & set(a[1:])
