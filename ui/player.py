@@ -1,17 +1,28 @@
-"""The player: QMediaPlayer for audio and video, a queue, resume positions, and play events for the history."""
+"""The player: QMediaPlayer for audio and video, a queue, resume positions, and play events for the history.
+
+Every call that can tear down Qt's FFmpeg playback threads (setSource, play, pause, stop, setPosition)
+is *queued* to the QMediaPlayer (`_control`) instead of called from Python. Called from Python, it runs
+holding the GIL; meanwhile the backend's audio thread, destroying its renderer, calls a PySide-wrapped
+virtual (`disconnectNotify` on our QAudioOutput/QMediaPlayer) that needs the GIL while it holds the
+signal-slot lock the GUI thread is waiting for: a deadlock (gdb: main thread in QObject::disconnect
+under QMediaPlayer::stop, thread "QFFmpeg::AudioR" in ~QObject -> PyGILState_Ensure). Queued calls run
+from the event loop, in C++, without the GIL. Closing tears the player down the same way, on a
+bounded timer (`shutdown`).
+"""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import Q_ARG, QEventLoop, QMetaObject, QObject, Qt, QTimer, QUrl, Signal
 
 from core.db.items import from_db_path
 from core.models import PlayEvent
 from ui.errors import plain_error
 from ui.ops import Ops, stage_missing
 
+TEARDOWN_MS = 3000  # closing waits at most this long for the playback threads to stop
 RESUME_MIN_S = 30.0  # remember where a video stopped only after this much
 SKIP_BEFORE = 0.5  # leaving a track before half of it (and before it ends) counts as a skip
 
@@ -56,7 +67,9 @@ class Player(QObject):
         self.start_media = True  # tests turn this off and drive positions themselves
         self._media = None
         self.audio = None
+        self.video_output = None  # a QVideoWidget, attached when the QMediaPlayer exists
         self._pending_seek: float | None = None
+        self._closed = False
 
     @property
     def media(self):
@@ -75,7 +88,22 @@ class Player(QObject):
             self._media.playbackStateChanged.connect(
                 lambda s: self.state.emit(s == QMediaPlayer.PlaybackState.PlayingState))
             self._media.errorOccurred.connect(self._error)
+            if self.video_output is not None:
+                self._media.setVideoOutput(self.video_output)
         return self._media
+
+    def attach_video(self, widget) -> None:
+        """Show video in `widget`, now or once the QMediaPlayer is created (never created just for this)."""
+        self.video_output = widget
+        if self._media is not None:
+            self._media.setVideoOutput(widget)
+
+    def _control(self, slot: str, *args, create: bool = False) -> None:
+        """Call a QMediaPlayer slot from the event loop, without the GIL (see the module docstring).
+        Does nothing when there is no QMediaPlayer (unless `create`) or the player was shut down."""
+        if self._closed or (self._media is None and not create):
+            return
+        QMetaObject.invokeMethod(self.media, slot, Qt.ConnectionType.QueuedConnection, *args)
 
     # ----- queue ------------------------------------------------------------------------------
     def play_items(self, item_ids: list[int], start: int = 0) -> None:
@@ -104,7 +132,7 @@ class Player(QObject):
 
     def _play_index(self, index: int, reason: str) -> None:
         self.finish_current(ended=False)
-        if not 0 <= index < len(self.queue):
+        if self._closed or not 0 <= index < len(self.queue):
             return
         self.index = index
         item_id = self.queue[index]
@@ -118,9 +146,9 @@ class Player(QObject):
         self.current = NowPlaying(item_id, row["title"] or row["filename"], subtitle, row["kind"], path,
                                   float(row["duration"] or 0.0), time.time())
         self._pending_seek = self._resume_point(item_id) if row["kind"] == "video" else None
-        if self.start_media:  # with start_media off (tests) no QMediaPlayer is created or fed at all
-            self.media.setSource(QUrl.fromLocalFile(path))
-            self.media.play()
+        if self.start_media and not self._closed:  # off (tests): no QMediaPlayer is created or fed at all
+            self._control("setSource", Q_ARG(QUrl, QUrl.fromLocalFile(path)), create=True)
+            self._control("play")
         self.now_playing.emit(self.current)
 
     def _resume_point(self, item_id: int) -> float | None:
@@ -138,22 +166,17 @@ class Player(QObject):
             return
         if not self.start_media:
             return
-        if self.is_playing():
-            self.media.pause()
-        else:
-            self.media.play()
+        self._control("pause" if self.is_playing() else "play")
 
     def stop(self) -> None:
         self.finish_current(ended=False, moved_on=False)
-        if self._media is not None:
-            self._media.stop()
+        self._control("stop")
         self.now_playing.emit(None)
 
     def seek(self, seconds: float) -> None:
         if self.current:
             self.current.last_pos_s = seconds  # a jump is not "played time"
-        if self._media is not None:
-            self._media.setPosition(int(seconds * 1000))
+        self._control("setPosition", Q_ARG("qint64", int(seconds * 1000)))
 
     def set_volume(self, fraction: float) -> None:
         self.volume = max(0.0, min(1.0, fraction))
@@ -178,15 +201,19 @@ class Player(QObject):
         self.position.emit(seconds, cur.duration)
 
     def _duration_changed(self, ms: int) -> None:
+        if self._closed:
+            return
         if self.current and ms > 0:
             self.current.duration = ms / 1000.0
         if self._pending_seek and ms > 0:
-            self.media.setPosition(int(self._pending_seek * 1000))
+            self._control("setPosition", Q_ARG("qint64", int(self._pending_seek * 1000)))
             if self.current:
                 self.current.last_pos_s = self._pending_seek
             self._pending_seek = None
 
     def _status_changed(self, status) -> None:
+        if self._closed:
+            return
         if status == self._states.MediaStatus.EndOfMedia:
             self.finish_current(ended=True)
             self.next()
@@ -195,7 +222,7 @@ class Player(QObject):
                               "format this system has no decoder for.")
 
     def _error(self, _error, text: str) -> None:
-        if self.current:
+        if self.current and not self._closed:
             self.problem.emit(f"Could not play “{self.current.title}”: {text or 'unknown playback error'}.")
 
     def finish_current(self, ended: bool, moved_on: bool = True) -> PlayEvent | None:
@@ -232,7 +259,33 @@ class Player(QObject):
             return
         self.ops.run("rate", self.library.rate, ref=target, value=value, on_error=self._record_failed)
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout_ms: int = TEARDOWN_MS) -> bool:
+        """Record the current play and release the QMediaPlayer: stop, drop the source and delete it, all
+        queued (no GIL held while the backend's threads wind down), waiting at most `timeout_ms`.
+        A player that never started (no QMediaPlayer) has nothing to stop. False when the backend did
+        not finish in time (the caller can still exit: everything is saved)."""
         self.finish_current(ended=False, moved_on=False)
-        if self._media is not None:
-            self._media.stop()
+        media, audio = self._media, self.audio
+        if media is None or self._closed:
+            self._closed = True
+            return True
+        self._closed = True  # from here our slots ignore what the winding-down player reports
+        gone: list[bool] = []
+        loop = QEventLoop()
+
+        def destroyed(*_args) -> None:
+            gone.append(True)
+            loop.quit()
+
+        media.destroyed.connect(destroyed)
+        queued = Qt.ConnectionType.QueuedConnection
+        QMetaObject.invokeMethod(media, "stop", queued)
+        QMetaObject.invokeMethod(media, "setSource", queued, Q_ARG(QUrl, QUrl()))
+        QMetaObject.invokeMethod(media, "deleteLater", queued)
+        if audio is not None:
+            QMetaObject.invokeMethod(audio, "deleteLater", queued)
+        QTimer.singleShot(timeout_ms, loop.quit)
+        if not gone:
+            loop.exec()  # exec releases the GIL: the queued calls run in C++
+        self._media, self.audio = None, None
+        return bool(gone)

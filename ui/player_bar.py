@@ -152,5 +152,5 @@ class VideoPage(QWidget):
 
             self.video = QVideoWidget(self)
             self.layout_.addWidget(self.video)
-            self.player.media.setVideoOutput(self.video)
+            self.player.attach_video(self.video)  # no QMediaPlayer is created just for the page
         return self.video

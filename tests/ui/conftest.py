@@ -21,8 +21,8 @@ def window(qtbot, library):
     from ui.app import create_window
 
     win = create_window(library)
-    # Tests drive play positions themselves and create no QMediaPlayer: Qt's FFmpeg backend can deadlock
-    # in QMediaPlayer::stop() on a machine with no audio device. test_player's real-playback test opts in.
+    # Tests drive play positions themselves and create no QMediaPlayer (faster, and no audio device is
+    # needed); test_player's real-playback test and test_close use the real one.
     win.player.start_media = False
     qtbot.addWidget(win)
     win.show()
