@@ -4,6 +4,10 @@ Prints one JSON object: the app's time to a shown window (first run, and with a 
 `--rows` items), a bare Qt window's time measured in the same run as the baseline, their ratio,
 and the heavy modules (torch, llama_cpp, librosa, cv2, ...) found in sys.modules once the window showed,
 and the CPU time the app spent until then (what wall time would be on an idle machine).
+With --rows it also measures the same library opened the way the CLI opens it (`integrity="now"`: the
+full `PRAGMA quick_check` before the window), i.e. the start-up path before the check moved to a
+background thread, as `library_N_check_first`; the app's own path (`integrity="background"`, a header +
+schema check, quick_check on a thread after) is `library_N`. `quick_check_s` times the check alone.
 Run: .venv/bin/python bench/startup.py [--rows 200000]   (QT_QPA_PLATFORM=offscreen when headless)
 """
 
@@ -27,7 +31,7 @@ t0 = time.perf_counter()
 sys.path.insert(0, {root!r})
 from ui.app import create_window, make_app, open_library
 app = make_app()
-library, problem = open_library({data!r})
+library, problem = open_library({data!r}, integrity={integrity!r})
 window = create_window(library)
 window.show()
 app.processEvents()
@@ -65,9 +69,10 @@ def _run(code: str) -> dict:
     return out
 
 
-def measure(data_dir: str, repeat: int = 3) -> dict:
+def measure(data_dir: str, repeat: int = 3, integrity: str = "background") -> dict:
     """Best of `repeat` runs for the app over `data_dir` and for a bare Qt window."""
-    app_runs = [_run(APP_PROBE.format(root=str(ROOT), data=data_dir, heavy=HEAVY)) for _ in range(repeat)]
+    app_runs = [_run(APP_PROBE.format(root=str(ROOT), data=data_dir, heavy=HEAVY, integrity=integrity))
+                for _ in range(repeat)]
     bare_runs = [_run(BARE_PROBE) for _ in range(repeat)]
     best_app = min(app_runs, key=lambda r: r["shown_s"])
     best_bare = min(bare_runs, key=lambda r: r["shown_s"])
@@ -89,14 +94,19 @@ def main() -> None:
     out: dict = {"first_run": measure(tempfile.mkdtemp(prefix="encore-start-"), args.repeat)}
     if args.rows:
         sys.path.insert(0, str(ROOT))
+        from core.db import backup
+        from core.db.integrity import check
         from core.service import Library
         from tests.ui.bulk import insert_items
 
         data = tempfile.mkdtemp(prefix="encore-start-big-")
         lib = Library(data)
         insert_items(lib, args.rows)
+        backup.take_backup(lib.store.conn, lib.paths.backups)  # no daily backup copy during the runs
         lib.close()
         out[f"library_{args.rows}"] = measure(data, args.repeat)
+        out[f"library_{args.rows}_check_first"] = measure(data, args.repeat, integrity="now")
+        out["quick_check_s"] = round(min(check(Path(data) / "library.sqlite3").seconds for _ in range(2)), 3)
     out["budget_s"] = 1.5
     print(json.dumps(out))
 

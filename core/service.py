@@ -12,11 +12,12 @@ from core.config import Paths, Settings, resolve_data_dir
 from core.db import backup
 from core.db import items as q
 from core.db.connection import Store
-from core.db.integrity import ensure_healthy
-from core.db.migrate import migrate
+from core.db.integrity import HealthCheck, open_check, raise_for
+from core.db.migrate import migrate, pending
 from core.models import CancelToken, Progress
 
 ProgressFn = Callable[[Progress], None] | None
+CHECK_HOLD_S = 2.0  # background mode: quick_check starts at library.health.go() (window shown) or after this
 
 
 class ItemNotFound(LookupError):
@@ -26,17 +27,37 @@ class ItemNotFound(LookupError):
 class Library:
     """One Encore library (a data directory). Thread-safe: writes go through one lock."""
 
-    def __init__(self, data_dir: str | os.PathLike | None = None) -> None:
+    def __init__(self, data_dir: str | os.PathLike | None = None, integrity: str = "now") -> None:
+        """Open (creating if needed) the library in `data_dir`.
+
+        A damaged database is reported (DamagedDatabaseError says what to do), never written to.
+        `integrity="now"` (the CLI, the upkeep process) runs `PRAGMA quick_check` before returning.
+        `integrity="background"` (the desktop app) checks only the header and schema now (milliseconds)
+        and runs quick_check on a thread right after (when `library.health.go()` is called, at the
+        latest CHECK_HOLD_S later); until it passes, writes wait (`store.write_gate`), and after a
+        failure they raise. Watch `library.health` for the verdict.
+        """
+        if integrity not in ("now", "background"):
+            raise ValueError(f"integrity must be 'now' or 'background', not {integrity!r}")
         self.paths = Paths(resolve_data_dir(data_dir))
         self.paths.ensure()
         self.settings = Settings.load(self.paths.settings)
-        # A damaged database is reported (DamagedDatabaseError says what to do), never written to.
-        ensure_healthy(self.paths.db, self.paths.backups)
+        self.health = HealthCheck(self.paths.db, self.paths.backups)
+        if integrity == "now" or not self.paths.db.exists():
+            self.health.run_now()
+        else:
+            raise_for(open_check(self.paths.db), self.paths.backups)
+            if _migrations_pending(self.paths.db):
+                self.health.run_now()  # migrations rewrite tables: never on a file not fully checked
         self.store = Store(self.paths.db)
+        self.store.write_gate = self.health.require_ok
         with self.store.lock:
             backup.before_migrations(self.store.conn, self.paths.backups)
             migrate(self.store.conn)
-        self._daily_backup = backup.start_daily(self.paths.db, self.paths.backups)
+        # The daily backup runs after the check passed (never copies a damaged file), on the same thread.
+        background = not self.health.done
+        self.health.start(then=lambda: backup.daily_at(self.paths.db, self.paths.backups),
+                          full_check=background, hold_s=CHECK_HOLD_S if background else 0.0)
         self._lazy_lock = threading.Lock()
         self._components: dict[str, Any] = {}
 
@@ -70,7 +91,8 @@ class Library:
         return self.settings
 
     def close(self) -> None:
-        self._daily_backup.join(timeout=60)  # never leave a backup copy running against a closed library
+        self.health.cancel()  # a check still running stops (writes stay refused); a backup copy finishes
+        self.health.join(timeout=60)  # never leave a backup copy running against a closed library
         self.store.close()
 
     # ----- scanning ---------------------------------------------------------------------------
@@ -253,6 +275,20 @@ class Library:
             data_dir.rmdir()
         except OSError:
             pass  # the user keeps other files there
+
+
+def _migrations_pending(db_path) -> bool:
+    """Whether opening this database will run migrations (read with a plain, read-only connection)."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "schema_migrations" not in names:
+            return True
+        return bool(pending(conn))
+    finally:
+        conn.close()
 
 
 def _stage(target: str) -> Callable[..., Any]:

@@ -26,8 +26,11 @@ def make_app():
     return app
 
 
-def open_library(data_dir: str | None):
-    """The Library, or (None, plain-words message) when it cannot be opened."""
+def open_library(data_dir: str | None, integrity: str = "background"):
+    """The Library, or (None, plain-words message) when it cannot be opened.
+
+    The window opens after a cheap header/schema check; the full integrity check runs on a background
+    thread (writes wait for it) and the window's health banner reports a failure."""
     from core.service import Library
     from ui.errors import plain_error
 
@@ -36,7 +39,7 @@ def open_library(data_dir: str | None):
 
         data_dir = data_dir_preference() or None
     try:
-        return Library(data_dir), None
+        return Library(data_dir, integrity=integrity), None
     except Exception as exc:  # noqa: BLE001 - shown to the user in plain words
         return None, plain_error(exc, "open your library")
 
@@ -63,8 +66,16 @@ def run_app(argv: list[str]) -> int:
         return 1
     window = create_window(library)
     window.show()
+    code = 1
     try:
-        return app.exec()
+        code = app.exec()
+        return code
     finally:
         window.shutdown()
         library.close()
+        if not getattr(window, "player_released", True):
+            # Qt's media backend did not wind down within its time limit. Everything is saved and the
+            # library is closed, so leave now rather than hang in its destructor at interpreter exit.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)

@@ -33,6 +33,7 @@ class BackgroundWork(QObject):
         self._queued_any = False
         self._queued_stages: tuple[str, ...] = ()
         self.last_summary: dict[str, Any] | None = None
+        self.blocked: str | None = None  # why no upkeep may run (the library failed its integrity check)
         self._poll = QTimer(self, interval=50)
         self._poll.timeout.connect(self._drain)
 
@@ -42,6 +43,8 @@ class BackgroundWork(QObject):
 
     def start(self, paths: list[str] | None = None,
               stages: tuple[str, ...] = ("scan", "analyze", "embed")) -> bool:
+        if self.blocked:
+            return False
         if self.process is not None:  # run again when the current pass ends
             self._queued = (self._queued or []) + list(paths or [])
             self._queued_any = True

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from ui.background import BackgroundWork, ProgressPanel
 from ui.detail import DetailPane
 from ui.for_you import ForYouView
+from ui.health import HealthBanner
 from ui.library_view import LibraryView
 from ui.ops import Ops
 from ui.pages import FailuresView, HistoryView, PlaylistsView, SearchView
@@ -119,6 +120,8 @@ class MainWindow(WindowActions, QMainWindow):
         root_col = QVBoxLayout(root)
         root_col.setContentsMargins(0, 0, 0, 0)
         root_col.setSpacing(0)
+        self.health_banner = HealthBanner()  # shown when the background integrity check fails
+        root_col.addWidget(self.health_banner)
         root_col.addWidget(body, 1)
         root_col.addWidget(self.player_bar)
         self.setCentralWidget(root)
@@ -134,6 +137,7 @@ class MainWindow(WindowActions, QMainWindow):
         self._wire()
         self._shortcuts()
         self.start_view()
+        self.health_banner.watch(library)
 
     # ----- wiring -----------------------------------------------------------------------------
     def _wire(self) -> None:
@@ -170,6 +174,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.work.started.connect(self._live_timer.start)
         self.work.progress.connect(self._stage_progress)
         self.work.finished.connect(self._work_finished)
+        self.health_banner.failed.connect(self.library_unsafe)
 
     def _shortcuts(self) -> None:
         def key(seq, fn, context=Qt.ShortcutContext.WindowShortcut):

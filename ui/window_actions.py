@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from PySide6.QtCore import QTimer
@@ -20,10 +21,14 @@ class WindowActions:
     # ----- navigation -------------------------------------------------------------------------
     def start_view(self) -> None:
         """Welcome on first run; otherwise the library (music first unless there is only video)."""
-        has = {kind: bool(self.library.store.query(
-            "SELECT EXISTS(SELECT 1 FROM items WHERE kind = ? AND status = 'ok')", (kind,))[0][0])
-            for kind in ("audio", "video")}
-        if not self.library.roots() and not any(has.values()):
+        try:
+            has = {kind: bool(self.library.store.query(
+                "SELECT EXISTS(SELECT 1 FROM items WHERE kind = ? AND status = 'ok')", (kind,))[0][0])
+                for kind in ("audio", "video")}
+            roots = self.library.roots()
+        except sqlite3.DatabaseError:  # damage the background check is about to report: show the library
+            has, roots = {"audio": True, "video": False}, []
+        if not roots and not any(has.values()):
             self.sidebar.blockSignals(True)
             self.sidebar.setCurrentRow(-1)
             self.sidebar.blockSignals(False)
@@ -80,7 +85,10 @@ class WindowActions:
         return out
 
     def update_counts(self, counts: dict[str, int] | None = None) -> None:
-        counts = counts or self.counts()
+        try:
+            counts = counts or self.counts()
+        except sqlite3.DatabaseError:  # a damaged file: the health banner says so
+            return
         labels = {0: ("Music", counts["audio"]), 1: ("Videos", counts["video"]), 5: ("Failures", counts["failed"])}
         for row, (name, n) in labels.items():
             self.sidebar.item(row).setText(f"{name}   {n:,}" if n else name)
@@ -178,6 +186,9 @@ class WindowActions:
     def add_folders(self, folders: list[str]) -> None:
         """Add folders and start scan -> analyze -> embed; the library fills in as files are read."""
         if not folders:
+            return
+        if getattr(self, "read_only", None):
+            self.say("Encore is not saving changes to this library: see the message at the top.")
             return
         names = ", ".join(f.rstrip("/").rsplit("/", 1)[-1] or f for f in folders)
         self.say(f"Adding {names}…")
@@ -281,7 +292,7 @@ class WindowActions:
         self.work.shutdown()
         self.ops.wait(5000)
         self.library.delete_all_data()
-        self.library = Library(data_dir)
+        self.library = Library(data_dir, integrity="background")
         for holder in (self, self.player, self.work, self.detail, self.for_you, self.history, self.playlists,
                        self.failures_view):
             holder.library = self.library
@@ -289,16 +300,31 @@ class WindowActions:
             view.model._connect = self.library.store.reader
             view.model.reload_now()
         self.start_view()
+        self.health_banner.watch(self.library)
         self.say("All Encore data deleted. Your media files were not touched.")
+
+    def library_unsafe(self, message: str, damaged: bool) -> None:
+        """The background integrity check failed: stop everything that writes and say why (the banner
+        keeps the full message; the library itself already refuses writes)."""
+        self.read_only = message
+        self.work.blocked = message
+        self.work.cancel()
+        self.add_button.setEnabled(False)
+        self.welcome.music_button.setEnabled(False)
+        self.welcome.video_button.setEnabled(False)
+        self.setAcceptDrops(False)
+        self.say("The library database is damaged: Encore is not saving changes." if damaged
+                 else "The library could not be checked: Encore is not saving changes.", 0)
 
     def shutdown(self) -> None:
         """Stop playback (recording the play), cancel background work, wait for workers."""
         if getattr(self, "_shut", False):
             return
         self._shut = True
+        self.health_banner.stop()
         self._live_timer.stop()
         self.for_you.active = False
-        self.player.shutdown()
+        self.player_released = self.player.shutdown()  # bounded: False if Qt's backend did not wind down
         self.work.shutdown()
         self.ops.cancel_all()
         self.ops.wait(5000)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -142,22 +141,15 @@ def daily_if_changed(conn: sqlite3.Connection, backups_dir: Path | str, now: flo
     return take_backup(conn, folder, reason="daily")
 
 
-def start_daily(db_path: Path | str, backups_dir: Path | str) -> threading.Thread:
-    """Run `daily_if_changed` on a background thread with its own connection, so opening a big
-    library is not slowed by the copy. A crash mid-copy leaves only a temporary file."""
-    def work() -> None:
-        try:
-            conn = sqlite3.connect(str(db_path), timeout=30)
-            try:
-                daily_if_changed(conn, backups_dir)
-            finally:
-                conn.close()
-        except Exception:  # noqa: BLE001 - a failed daily backup must never disturb the app
-            pass
-
-    thread = threading.Thread(target=work, name="encore-daily-backup", daemon=True)
-    thread.start()
-    return thread
+def daily_at(db_path: Path | str, backups_dir: Path | str) -> Path | None:
+    """`daily_if_changed` with its own connection (Library runs it on its health-check thread, after
+    the integrity check passed, so opening a big library is not slowed by the copy and a damaged
+    file is never backed up). A crash mid-copy leaves only a temporary file."""
+    conn = sqlite3.connect(str(db_path), timeout=30)
+    try:
+        return daily_if_changed(conn, backups_dir)
+    finally:
+        conn.close()
 
 
 def restore(db_path: Path | str, backups_dir: Path | str, source: Path | str | None = None) -> dict:

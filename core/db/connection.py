@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -43,6 +43,9 @@ class Store:
         self._db = None
         self.lock = threading.RLock()
         self._local = threading.local()
+        # Called before every write: waits for the start-up integrity verdict and raises when the file
+        # failed it (see core.db.integrity.HealthCheck), so a damaged database is never written to.
+        self.write_gate: Callable[[], None] | None = None
 
     @property
     def db(self):
@@ -61,6 +64,8 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction: commits on success, rolls back on error."""
+        if self.write_gate is not None:
+            self.write_gate()
         with self.lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:

@@ -1,9 +1,18 @@
-"""Start-up health check of the library database: a damaged file is reported, never written to."""
+"""Health checks of the library database: a damaged file is reported, never written to.
+
+Two ways to open: `ensure_healthy` runs `PRAGMA quick_check` before returning (the CLI, the upkeep
+process); `open_check` reads only the header, the schema and the migrations table (milliseconds) and
+`HealthCheck.start` runs the full quick_check on a background thread right after (the desktop app),
+while writes wait for its verdict (`HealthCheck.require_ok`, installed as the Store's write gate).
+"""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,11 +38,13 @@ class HealthReport:
 _DAMAGE_WORDS = ("malformed", "not a database", "corrupt", "disk image", "encrypted")
 
 
-def check(path: Path | str, full: bool = False, busy_timeout_s: float = 30.0) -> HealthReport:
+def check(path: Path | str, full: bool = False, busy_timeout_s: float = 30.0,
+          on_connect: Callable[[sqlite3.Connection | None], None] | None = None) -> HealthReport:
     """Run `PRAGMA quick_check` (or `integrity_check` when `full`) on a database file.
 
     Opens a plain connection with no pragmas that write, so checking never changes the file
     (beyond SQLite's own recovery of a committed write-ahead log, which is the normal open path).
+    `on_connect` is told the connection (and None when it closes), so another thread can interrupt it.
     """
     path = Path(path)
     started = time.monotonic()
@@ -44,6 +55,8 @@ def check(path: Path | str, full: bool = False, busy_timeout_s: float = 30.0) ->
     except sqlite3.Error as exc:
         return HealthReport(str(path), False, True, f"cannot open: {exc}", time.monotonic() - started,
                             damaged=any(w in str(exc).lower() for w in _DAMAGE_WORDS))
+    if on_connect is not None:
+        on_connect(conn)
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
         pragma = "integrity_check" if full else "quick_check"
@@ -54,7 +67,11 @@ def check(path: Path | str, full: bool = False, busy_timeout_s: float = 30.0) ->
     except sqlite3.Error as exc:  # "file is not a database", "database disk image is malformed", locked
         ok, detail = False, str(exc)
         damaged = any(w in detail.lower() for w in _DAMAGE_WORDS)
+        if detail == "interrupted":
+            detail = "the check was stopped because Encore is closing"
     finally:
+        if on_connect is not None:
+            on_connect(None)
         conn.close()
     return HealthReport(str(path), ok, True, detail, round(time.monotonic() - started, 3), damaged)
 
@@ -76,12 +93,178 @@ def damaged_message(report: HealthReport, backups: list[Path]) -> str:
 
 def ensure_healthy(db_path: Path | str, backups_dir: Path | str, busy_timeout_s: float = 30.0) -> HealthReport:
     """Raise DamagedDatabaseError (with what to do) unless the database passes `quick_check`."""
-    report = check(db_path, busy_timeout_s=busy_timeout_s)
-    if not report.ok and not report.damaged:
+    return raise_for(check(db_path, busy_timeout_s=busy_timeout_s), backups_dir)
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def open_check(path: Path | str, busy_timeout_s: float = 30.0) -> HealthReport:
+    """The cheap part of the check, done synchronously at open: the file starts with SQLite's header,
+    the schema parses (every `sqlite_master` page is read) and the migrations table is readable.
+
+    It catches a file that is not a database, a truncated one (SQLite compares the header's page
+    count with the file) and a damaged schema; damage inside table pages is left to `check`.
+    """
+    path = Path(path)
+    started = time.monotonic()
+    if not path.exists():
+        return HealthReport(str(path), True, False, "no database yet", 0.0)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(100)
+    except OSError as exc:
+        return HealthReport(str(path), False, True, f"cannot read: {exc}", time.monotonic() - started)
+    if head and not head.startswith(SQLITE_MAGIC):
+        return HealthReport(str(path), False, True, "file is not a database", time.monotonic() - started,
+                            damaged=True)
+    try:
+        conn = sqlite3.connect(str(path), timeout=busy_timeout_s)
+    except sqlite3.Error as exc:
+        return HealthReport(str(path), False, True, f"cannot open: {exc}", time.monotonic() - started,
+                            damaged=any(w in str(exc).lower() for w in _DAMAGE_WORDS))
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+        conn.execute("PRAGMA schema_version").fetchone()
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        if "schema_migrations" in names:
+            conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()
+        ok, detail, damaged = True, "ok (header and schema)", False
+    except sqlite3.Error as exc:
+        ok, detail = False, str(exc)
+        damaged = any(w in detail.lower() for w in _DAMAGE_WORDS)
+    finally:
+        conn.close()
+    return HealthReport(str(path), ok, True, detail, round(time.monotonic() - started, 3), damaged)
+
+
+def raise_for(report: HealthReport, backups_dir: Path | str) -> HealthReport:
+    """Return a passing report; raise DamagedDatabaseError (with what to do) or, when the check could
+    not run (locked, no permission), a DatabaseError that does not call the file damaged."""
+    if report.ok:
+        return report
+    if not report.damaged:
         raise DatabaseError(f"cannot check the library database {report.path}: {report.detail}. "
                             "Is another program holding it, or is the folder read-only?")
-    if not report.ok:
-        from core.db.backup import list_backups
+    from core.db.backup import list_backups
 
-        raise DamagedDatabaseError(damaged_message(report, list_backups(Path(backups_dir))))
-    return report
+    raise DamagedDatabaseError(damaged_message(report, list_backups(Path(backups_dir))))
+
+
+class HealthCheck:
+    """The integrity verdict on one library database, taken now or on a background thread.
+
+    Until the verdict is in, `require_ok` (the Store's write gate) makes writers wait; after a failed
+    check it raises, so a damaged database is never written to. `then` (the daily backup) runs on the
+    same thread only after a passing check, so a damaged file is never copied over a good backup.
+    """
+
+    def __init__(self, db_path: Path | str, backups_dir: Path | str, busy_timeout_s: float = 30.0) -> None:
+        self.db_path = Path(db_path)
+        self.backups_dir = Path(backups_dir)
+        self.busy_timeout_s = busy_timeout_s
+        self.report: HealthReport | None = None
+        self.error: DatabaseError | None = None  # DamagedDatabaseError when the file is damaged
+        self.background = False
+        self.thread: threading.Thread | None = None
+        self._done = threading.Event()
+        self._go = threading.Event()
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._cancelled = False
+
+    # ----- the verdict ------------------------------------------------------------------------
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    @property
+    def damaged(self) -> bool:
+        return isinstance(self.error, DamagedDatabaseError)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the verdict; True when it is in."""
+        return self._done.wait(timeout)
+
+    def require_ok(self) -> None:
+        """Wait for the verdict; raise its error when the database failed (or could not be) checked."""
+        self._done.wait()
+        if self.error is not None:
+            raise self.error
+
+    # ----- running it -------------------------------------------------------------------------
+    def run_now(self) -> HealthReport:
+        """quick_check on this thread; raises like `ensure_healthy`."""
+        self._settle(check(self.db_path, busy_timeout_s=self.busy_timeout_s))
+        if self.error is not None:
+            raise self.error
+        return self.report
+
+    def accept(self, report: HealthReport) -> None:
+        """Record a verdict reached elsewhere (e.g. by `ensure_healthy`)."""
+        self._settle(report)
+
+    def start(self, then: Callable[[], None] | None = None, full_check: bool = True,
+              hold_s: float = 0.0) -> threading.Thread:
+        """Run quick_check (when `full_check`; else keep the verdict already recorded) and then `then`,
+        on a daemon thread with its own connection, at low CPU priority (nice 10: it must not slow the
+        window). With `hold_s` the thread first waits until `go()` or `hold_s` seconds, so the app can
+        draw its first frame before the check competes for the CPU."""
+        self.background = full_check
+
+        def work() -> None:
+            if hold_s > 0:
+                self._go.wait(hold_s)
+            try:  # Linux: a thread id is a valid target; this lowers only this thread's priority
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+            except (AttributeError, OSError):
+                pass
+            if full_check and self._cancelled:  # closed before the check began
+                self._settle(HealthReport(str(self.db_path), False, True, "not checked: closing", 0.0))
+            elif full_check:
+                try:
+                    self._settle(check(self.db_path, busy_timeout_s=self.busy_timeout_s, on_connect=self._register))
+                except BaseException as exc:  # noqa: BLE001 - never leave writers waiting forever
+                    self._settle(HealthReport(str(self.db_path), False, True, f"check failed: {exc}", 0.0))
+            if then is not None and self.error is None and not self._cancelled:
+                try:
+                    then()
+                except Exception:  # noqa: BLE001 - a failed daily backup must never disturb the app
+                    pass
+
+        self.thread = threading.Thread(target=work, name="encore-health-check", daemon=True)
+        self.thread.start()
+        return self.thread
+
+    def go(self) -> None:
+        """Start a held check now (the window is on screen)."""
+        self._go.set()
+
+    def cancel(self) -> None:
+        """Interrupt a check still running (the library is closing): the verdict becomes 'not checked',
+        which refuses writes, and the daily backup is skipped."""
+        self._go.set()
+        with self._lock:
+            self._cancelled = True
+            if self._conn is not None:
+                self._conn.interrupt()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+    def _register(self, conn: sqlite3.Connection | None) -> None:
+        with self._lock:
+            self._conn = conn
+            if conn is not None and self._cancelled:
+                conn.interrupt()
+
+    def _settle(self, report: HealthReport) -> None:
+        self.report = report
+        try:
+            raise_for(report, self.backups_dir)
+        except DamagedDatabaseError as exc:
+            self.error = exc
+        except DatabaseError as exc:
+            self.error = DatabaseError("the library is closing; nothing more is saved") if self._cancelled else exc
+        self._done.set()
