@@ -52,7 +52,8 @@ from core.recommend.scoring import (  # noqa: E402
 CF_GRID = [(floor, CFParams("ease", k=100, l2=l2)) for floor in (None, 0.5) for l2 in (50.0, 150.0)]
 BETAS = (0.0, 0.1, 0.2)
 BLEND = [dict(content=c, prop=q, pop=p) for c in (0.1, 0.3, 0.5, 0.8) for q in (0.0, 0.3, 0.6) for p in (0.0, 0.05)]
-WHITEN = (None, 3.0, 10.0, 30.0)
+WHITEN = (None, 3.0, 10.0, 30.0, 100.0)
+FRESH_QUANTILES = (0.98, 0.95, 0.9, 0.8, 0.6, 0.4, 0.0)
 COLD = [dict(cold_content=a, cold_prop=b, q_k=qk) for qk in (10, 30)
         for a, b in ((1, 0), (0, 1), (1, 1), (1, 3), (1, 10))]
 
@@ -107,7 +108,7 @@ def blend_search(h: Hybrid, tr, te, combos: list[dict]) -> list[float]:
     return [metrics(np.vstack(g), te, users)["ndcg@10"] for g in got]
 
 
-def tune_hybrid(val: dict, E_val: np.ndarray, log) -> tuple[CFParams, HybridWeights]:
+def tune_hybrid(val: dict, E_val: np.ndarray, log) -> tuple[CFParams, HybridWeights, float | None]:
     tr, te, cold = val["train"], val["test"], val["cold"]
     best_cf, best_floor, best = None, None, -1.0
     for floor, cf0 in CF_GRID:
@@ -140,18 +141,17 @@ def tune_hybrid(val: dict, E_val: np.ndarray, log) -> tuple[CFParams, HybridWeig
     log(f"  blend {b}: val ndcg {max(scores):.4f} (cf only {best:.4f})")
     w = HybridWeights(**{**w.__dict__, **b})
     hc = Hybrid(trc, E_val, best_cf, w)
-    # fresh slot: give a never-played item the 10th slot only when its cold score clears a threshold;
-    # the threshold is the lowest (most cold-all recall) that costs at most 1 % of validation warm NDCG
+    # fresh slot: give a never-played item the 10th slot only when its cold score clears a threshold, the
+    # q-quantile of the users' best cold scores; q is the lowest (most cold-all recall) that costs at most
+    # 1 % of validation warm NDCG, and on test the threshold is the same quantile of the test fit's scores
     hc.set_q(w.q_k, w.q_power)
     h.set_q(w.q_k, w.q_power)
     users = np.flatnonzero(np.diff(te.indptr) > 0)
-    best_cold = np.concatenate([np.max(np.where(h.model.played[None, :], -np.inf, h.score(users[s:s + 256], w)[1]),
-                                       axis=1) for s in range(0, len(users), 256)])
-    best_cold = best_cold[np.isfinite(best_cold)]
+    best_cold = best_cold_scores(h, users, w)
     base = warm_ndcg(lambda u: h.score(u, w), tr, te, 0)
-    chosen = (0, 1e9)
-    for q in (0.98, 0.95, 0.9, 0.8, 0.6, 0.4, 0.0):
-        thr = float(np.quantile(best_cold, q)) if len(best_cold) else 1e9
+    chosen = None
+    for q in FRESH_QUANTILES:
+        thr = fresh_threshold(best_cold, q)
         ws = HybridWeights(**{**w.__dict__, "fresh_slots": 1, "fresh_min": thr})
         nd = metrics(run_scorer(lambda u, ws=ws: h.score(u, ws), tr, users, h.model.played, 1, fresh_min=thr),
                      te, users)["ndcg@10"]
@@ -160,8 +160,21 @@ def tune_hybrid(val: dict, E_val: np.ndarray, log) -> tuple[CFParams, HybridWeig
         log(f"  fresh slot above the {q:.2f} quantile ({thr:.3f}): val warm ndcg {nd:.4f} (no slot {base:.4f}), "
             f"val cold-all recall {ca:.4f}")
         if nd >= 0.99 * base:
-            chosen = (1, thr)
-    return best_cf, HybridWeights(**{**w.__dict__, "fresh_slots": chosen[0], "fresh_min": chosen[1]})
+            chosen = q
+    return best_cf, HybridWeights(**{**w.__dict__, "fresh_slots": int(chosen is not None)}), chosen
+
+
+def best_cold_scores(h: Hybrid, users: np.ndarray, w: HybridWeights) -> np.ndarray:
+    """Per user, the cold score of the best never-played item (users without one left out)."""
+    out = np.concatenate([np.max(np.where(h.model.played[None, :], -np.inf, h.score(users[s:s + 256], w)[1]), axis=1)
+                          for s in range(0, len(users), 256)])
+    return out[np.isfinite(out)]
+
+
+def fresh_threshold(best_cold: np.ndarray, q: float) -> float:
+    """The q-quantile of the users' best cold scores: the top (1 - q) of users get the fresh slot.
+    The quantile (not the raw score, whose scale shifts between fits) is what validation chooses."""
+    return float(np.quantile(best_cold, q)) if len(best_cold) else 1e9
 
 
 def summarise(runs: list[dict]) -> dict:
@@ -199,15 +212,20 @@ def one_seed(data: dict, content: Content, seed: int, log) -> dict:
     p = GRIDS["als"][int(np.argmax(scores))]
     res["params"]["als_play_rank"] = p
     res["reference"] = {"als_play_rank": evaluate(lambda X, p=p: fit_baseline("als", X, p, play_floor=0.5), test)}
-    cf, w = tune_hybrid(val, content.vectors([te, vte]), log)
-    res["params"]["hybrid"] = {"cf": cf.__dict__, "weights": w.__dict__}
+    cf, w, q = tune_hybrid(val, content.vectors([te, vte]), log)
     E = content.vectors([te])
+    _W_CACHE.clear()  # the test fit below pays for its own CF solve (its time is "train_s")
+    h = Hybrid(tr, E, cf, w)
+    if q is not None:  # the validated quantile of this (test) fit's best cold scores, over the test users
+        w = replace(w, fresh_min=fresh_threshold(best_cold_scores(h, np.flatnonzero(np.diff(te.indptr) > 0), w), q))
+    res["params"]["hybrid"] = {"cf": cf.__dict__, "weights": w.__dict__, "fresh_quantile": q}
 
     def fit(X):
         h = Hybrid(X, E, cf, w)
         return h.score
 
     res["methods"]["hybrid"] = evaluate(fit, test, fresh=w.fresh_slots, fresh_min=w.fresh_min)
+    res["methods"]["hybrid"]["train_s"] = h.train_s  # the fit that solved W (evaluate's reused the cache)
     # random ranking: expected recall@10
     users = np.flatnonzero(np.diff(te.indptr) > 0)
     n_items = R.shape[1]

@@ -22,9 +22,12 @@ from core.recommend.history import Taste, taste
 from core.recommend.scoring import HybridWeights
 
 MODES = ("for-you", "more-like", "radio", "because", "fits-video")
-# in the range the validation splits of bench/recsys_eval.py chose (content 0.3-0.8, prop 0.3, pop 0-0.05;
-# docs/BENCHMARKS.md, Recommendations). The product keeps one discovery slot for a never-played item.
-WEIGHTS = HybridWeights(cf=1.0, content=0.5, prop=0.3, pop=0.02, cold_content=1.0, cold_prop=1.0, fresh_slots=1)
+# in the range the validation splits of bench/recsys_eval.py chose (docs/BENCHMARKS.md, Recommendations):
+# play-rank profile rows (floor 0.5), text vectors whitened (ridge 30), content 0.3-0.8, prop 0 once the
+# vectors are whitened (PROP still ranks never-played items), pop 0-0.05, cold_content 1 / cold_prop 1.
+# The product keeps one discovery slot for a never-played item.
+WEIGHTS = HybridWeights(cf=1.0, content=0.5, prop=0.0, pop=0.02, cold_content=1.0, cold_prop=1.0, fresh_slots=1,
+                        play_floor=0.5, whiten=30.0)
 RECENT_S = 86400.0
 LATELY_DAYS = 30.0
 SKIP_PENALTY = 0.4
