@@ -52,13 +52,15 @@ class HybridModel:
     extra: dict = field(default_factory=dict)
 
 
-def whiten(M: np.ndarray, ridge: float | None, sample: int = 20_000) -> np.ndarray:
+def whiten(M: np.ndarray, ridge: float | None, sample: int = 20_000, min_rows: int = 1_000) -> np.ndarray:
     """Content vectors centred and decorrelated (ZCA with a ridge of `ridge` x the mean eigenvalue of
     their covariance), rows L2-normalised. Directions that every item shares ("a song", "a film",
     the genre words everyone has) stop dominating cosine, so what makes an item distinctive counts.
-    The covariance is estimated on at most `sample` evenly spaced rows. None: rows only normalised."""
+    The covariance is estimated on at most `sample` evenly spaced rows. None, or fewer than `min_rows`
+    vectors (too few to estimate what is shared: two centred items would point in opposite
+    directions): rows only normalised."""
     M = np.asarray(M, dtype=np.float32)
-    if ridge is not None and len(M) > 1:
+    if ridge is not None and len(M) >= max(min_rows, 2):
         S = M[:: max(1, len(M) // sample)].astype(np.float64)
         mu = S.mean(axis=0)
         Sc = S - mu

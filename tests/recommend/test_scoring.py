@@ -39,12 +39,15 @@ def test_whitening_stops_a_shared_direction_making_everything_alike():
     topics = rng.standard_normal((4, 32))
     items = np.array([5 * common + topics[t] + 0.1 * rng.standard_normal(32) for t in range(4) for _ in range(50)])
     raw = items / np.linalg.norm(items, axis=1, keepdims=True)
-    w = whiten(items, ridge=1.0)
+    w = whiten(items, ridge=1.0, min_rows=100)
     same, other = (0, 1), (0, 60)  # two items of topic 0; an item of topic 0 and one of topic 1
     assert raw[other[0]] @ raw[other[1]] > 0.9     # unrelated items look alike: both are "a film"
     assert w[other[0]] @ w[other[1]] < 0.3
     assert w[same[0]] @ w[same[1]] > 0.8
     assert np.allclose(np.linalg.norm(w, axis=1), 1.0, atol=1e-5)
+    # a small library keeps plain cosine: centring two similar songs would make them opposites
+    small = whiten(items[:2], ridge=1.0)
+    assert np.allclose(small, raw[:2], atol=1e-6)
 
 
 def test_reads_of_many_ids_cross_the_chunk_size(library):
