@@ -34,8 +34,8 @@ from core.search.fusion import RankParams  # noqa: E402
 DEFAULT_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "encore-bench"
 METHODS = {
-    "lexical": RankParams(semantic=0.0, expansion=0.0),
-    "semantic": RankParams(lexical=0.0, expansion=0.0),
+    "lexical": RankParams(semantic=0.0, expansion=0.0, term=0.0),
+    "semantic": RankParams(lexical=0.0, expansion=0.0, term=0.0),
     "hybrid": RankParams(),
 }
 
@@ -136,6 +136,7 @@ def lastfm(root: Path) -> tuple[list[dict], dict[str, set[int]], set[str]]:
 # ----- a temporary library ------------------------------------------------------------------------
 def build_library(docs: list[dict], name: str, data_dir: Path):
     """A real Encore library holding the docs; embedded by the product pipeline (cached encoder)."""
+    from core.db import terms
     from core.service import Library
 
     lib = Library(data_dir)
@@ -151,6 +152,7 @@ def build_library(docs: list[dict], name: str, data_dir: Path):
             conn.execute("INSERT INTO items_fts (rowid, title, artist, album, genre, tags, sidecar) "
                          "VALUES (?, ?, ?, '', ?, ?, '')", (i, d["title"], d["artist"], d["genre"],
                                                            str(d["year"] or "")))
+        terms.rebuild(conn)  # the product's item_terms, as the migration fills it
     inner = TextEncoder()
     enc = CachingEncoder(inner, CACHE_DIR / f"{inner.name}-{name}.npz")
     lib._components[f"encoder:{lib.settings.embedding_model}:{lib.settings.device}"] = enc

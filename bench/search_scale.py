@@ -58,6 +58,8 @@ def synthetic_items(n: int, seed: int = 0) -> list[tuple]:
 
 def fill_library(lib, rows, model: str, dim: int, vectors: np.ndarray | None) -> None:
     """Insert items, their FTS rows and (optionally) vectors straight into the database."""
+    from core.db import terms
+
     now = time.time()
     with lib.store.write() as conn:
         conn.executemany(
@@ -67,6 +69,7 @@ def fill_library(lib, rows, model: str, dim: int, vectors: np.ndarray | None) ->
         conn.executemany("INSERT INTO tags (item_id, key, value) VALUES (?, 'mood', ?)", [(r[0], r[6]) for r in rows])
         conn.executemany("INSERT INTO items_fts (rowid, title, artist, album, genre, tags, sidecar) "
                          "VALUES (?, ?, ?, '', ?, ?, '')", [(r[0], r[2], r[3], r[4], f"{r[6]} {r[5]}") for r in rows])
+        terms.rebuild(conn)  # the product's item_terms, as the migration fills it
         if vectors is not None:
             conn.executemany("INSERT INTO embeddings (item_id, model, dim, text_hash, vector, updated_at) "
                              "VALUES (?, ?, ?, '', ?, ?)",

@@ -9,6 +9,7 @@ from typing import Any
 
 from core.analysis import AUDIO_VERSION, DESCRIPTOR_VERSION, VIDEO_VERSION
 from core.db.items import set_fts_descriptors
+from core.db.terms import SOURCE_PHRASES, phrase_terms, write_terms
 
 # An item needs (re)analysis when its own kind's features are missing, older than the analyser, or
 # older than the item itself (the scan re-extracted a changed file); a video also when the audio
@@ -65,6 +66,7 @@ def write_descriptors(conn: sqlite3.Connection, item_id: int, audio: dict | None
         "INSERT OR REPLACE INTO descriptors (item_id, version, phrases, description, updated_at) VALUES (?, ?, ?, ?, ?)",
         (item_id, DESCRIPTOR_VERSION, json.dumps(phrases), ", ".join(phrases), time.time()))
     set_fts_descriptors(conn, item_id, phrases)
+    write_terms(conn, item_id, SOURCE_PHRASES, phrase_terms(phrases))
     return phrases
 
 

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from core.db.chunked import select_in
+from core.db.terms import SOURCE_TAGS, tag_terms, write_terms
 from core.models import MediaItem
 from core.text import display_path
 
@@ -89,6 +90,8 @@ def write_extracted(conn: sqlite3.Connection, item_id: int, result: dict[str, An
         row = conn.execute("SELECT description FROM descriptors WHERE item_id = ?", (item_id,)).fetchone()
         if row and row[0]:
             tag_text += DESCRIPTOR_MARK + row[0]
+    write_terms(conn, item_id, SOURCE_TAGS,
+                tag_terms(fields["genre"], list(result["tags"].items()) + list(result["extra"].items())))
     conn.execute(
         "INSERT INTO items_fts (rowid, title, artist, album, genre, tags, sidecar) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (item_id, fields["title"], " ".join(filter(None, [fields["artist"], fields["album_artist"]])),

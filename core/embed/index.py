@@ -131,3 +131,10 @@ class VectorIndex:
             if row is not None and row < len(scores):
                 out[int(item_id)] = float(scores[row])
         return out
+
+    def vectors(self, ids) -> tuple[list[int], np.ndarray]:
+        """(the ids that have a vector, their rows) for specific items, in the order given."""
+        with self._lock:
+            found = [int(i) for i in ids if int(i) in self._row]
+            rows = [self._row[i] for i in found]
+            return found, self._matrix[rows] if rows else np.zeros((0, self._matrix.shape[1]), np.float32)

@@ -9,6 +9,7 @@ Both the product (`engine.search`) and the benchmark (`bench/search_eval.py`) ca
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ import numpy as np
 
 from core.embed.index import VectorIndex
 from core.search import lexical as lx
+from core.search import terms as tm
 from core.search.intent import Intent
 from core.search.vocabulary import Vocabulary
 
@@ -33,12 +35,20 @@ class RankParams:
     expansion_terms: int = 5
     expansion_min_sim: float = 0.45
     candidates: int = 200
-    expansion_hits: int = 500       # best BM25 matches taken per expansion term
+    expansion_hits: int = 200       # best BM25 matches taken per expansion term
     # A word in more items than this is not looked up with BM25: its cost grows with the items it is in
     # (measured at 200k items: 25-60 ms per such word) and it hardly narrows a top-20; the semantic side
     # still sees it. Far above any term of the benchmark corpora (largest: 4,361 items).
     max_term_items: int = 10_000
     field_weights: tuple[float, ...] = lx.FIELD_WEIGHTS
+    term: float = 3.0               # exact matches of the query / its nearest library terms, by position
+    term_sim_power: float = 4.0     # a near term counts similarity ** power (0.8 -> 0.41): the query's own term leads
+    term_cap: int = 100             # items recalled per term (first-listed first); candidates are scored exactly
+    feedback: float = 2.0           # terms shared by the best term matches (pseudo-relevance feedback)
+    feedback_items: int = 20
+    feedback_terms: int = 10
+    semantic_feedback: float = 0.3  # closeness to the centroid of the first-pass best items (Rocchio, candidates only)
+    semantic_feedback_items: int = 10
 
 
 @dataclass
@@ -84,14 +94,16 @@ def rank(ctx: SearchContext, intent: Intent, limit: int, kind_code: int | None =
     if toks and lex:
         trust = (sum(1 for t in toks if df.get(t, 0) > 0) / len(toks)) ** p.coverage_power
 
-    if query_vec is None and ctx.encode_query is not None and (p.semantic > 0 or p.expansion > 0):
+    if query_vec is None and ctx.encode_query is not None and (p.semantic > 0 or p.expansion > 0 or p.term > 0):
         query_vec = ctx.encode_query(semantic_query_text(intent))
 
     exp: dict[int, float] = {}
     exp_terms: dict[int, list[str]] = {}
+    near: list[tuple[str, float]] = []
+    if query_vec is not None and ctx.vocabulary is not None and (p.expansion > 0 or p.term > 0) and len(ctx.vocabulary):
+        near = ctx.vocabulary.nearest(query_vec, p.expansion_terms + 4, p.expansion_min_sim)
     if query_vec is not None and ctx.vocabulary is not None and p.expansion > 0 and len(ctx.vocabulary):
         used = 0  # the query itself counts when it is one of the library's terms ("classic rock" as a phrase)
-        near = ctx.vocabulary.nearest(query_vec, p.expansion_terms + 4, p.expansion_min_sim)
         term_df = lx.doc_frequency(ctx.conn, list({t for term, _ in near for t in lx.tokens(term)}))
         for term, sim in near:
             if any(term_df.get(t, 0) > p.max_term_items for t in lx.tokens(term)):
@@ -107,6 +119,8 @@ def rank(ctx: SearchContext, intent: Intent, limit: int, kind_code: int | None =
             if used >= p.expansion_terms:
                 break
 
+    weighted, recalled = _query_terms(ctx, intent, near) if p.term > 0 else ({}, {})
+
     sem: dict[int, float] = {}
     lo = hi = 0.0
     if query_vec is not None and ctx.index is not None and len(ctx.index) and p.semantic > 0:
@@ -115,18 +129,74 @@ def rank(ctx: SearchContext, intent: Intent, limit: int, kind_code: int | None =
         if len(sims):
             hi, lo = float(sims[0]), float(sims[-1])
             sem = dict(zip(ids.tolist(), sims.tolist(), strict=True))
-            extra = [i for i in set(lex) | set(exp) if i not in sem]
+            extra = [i for i in set(lex) | set(exp) | set(recalled) if i not in sem]
             sem.update(ctx.index.lookup(scores, extra))
 
+    pool = set(lex) | set(exp) | set(sem) | set(recalled)
+    term, term_names = tm.term_scores(ctx.conn, list(pool), weighted)
     lex_top = max(lex.values()) if lex else 1.0
     span = max(hi - lo, 1e-6)
     out = []
-    for item_id in set(lex) | set(exp) | set(sem):
+    for item_id in pool:
         s = sem.get(item_id)
         s_norm = min(max((s - lo) / span, 0.0), 1.0) if s is not None else 0.0
         l_norm = lex.get(item_id, 0.0) / lex_top
         e = exp.get(item_id, 0.0)
-        score = p.semantic * s_norm + p.lexical * trust * l_norm + p.expansion * e
-        out.append(Scored(item_id, score, l_norm, s, e, tuple(exp_terms.get(item_id, ()))))
+        score = p.semantic * s_norm + p.lexical * trust * l_norm + p.expansion * e + p.term * term.get(item_id, 0.0)
+        related = tuple(dict.fromkeys(exp_terms.get(item_id, []) + term_names.get(item_id, [])))
+        out.append(Scored(item_id, score, l_norm, s, e, related))
     out.sort(key=lambda x: (-x.score, x.item_id))
+    if p.semantic_feedback > 0 and ctx.index is not None and len(out) > p.semantic_feedback_items:
+        _semantic_feedback(ctx.index, out, p.semantic_feedback, p.semantic_feedback_items)
     return out[:limit]
+
+
+def _query_terms(ctx: SearchContext, intent: Intent, near: list[tuple[str, float]]
+                 ) -> tuple[dict[str, float], dict[int, float]]:
+    """({library term: weight}, {recalled item id: position weight}): the query's own term (weight 1), its
+    nearest library terms (similarity ** power) and the terms its best matches share (feedback)."""
+    p = ctx.params
+    own = intent.free_text.strip().lower()  # as core.db.terms stores terms: "hip-hop", "80s", "female vocalists"
+    weighted: dict[str, float] = {own: 1.0} if own else {}
+    for term, sim in near[:p.expansion_terms]:
+        weighted.setdefault(term, sim ** p.term_sim_power)
+    weighted = _specific(ctx, weighted)
+    recall = tm.term_recall(ctx.conn, list(weighted), p.term_cap)
+    if recall and p.feedback > 0:
+        first, _ = tm.term_scores(ctx.conn, list(recall), weighted)
+        top = sorted(first.items(), key=lambda kv: (-kv[1], kv[0]))[:p.feedback_items]
+        extra = tm.feedback_terms(ctx.conn, top, set(weighted), p.feedback_terms)
+        confidence = min(top[0][1], 1.0) if top else 0.0  # feedback is as good as the first pass it came from
+        weighted.update(_specific(ctx, {term: p.feedback * confidence * w for term, w in extra}))
+        more = tm.term_recall(ctx.conn, [term for term, _ in extra], p.term_cap)
+        for item_id, v in more.items():
+            recall.setdefault(item_id, v)
+    return weighted, recall
+
+
+def _specific(ctx: SearchContext, weighted: dict[str, float]) -> dict[str, float]:
+    """Weights x how specific each term is in this library (idf / log N): a genre that 40 % of the items
+    carry ("comedy" in a film library) says little; a tag on 0.1 % of them says a lot."""
+    vocab, n = ctx.vocabulary, len(ctx.index) if ctx.index is not None else 0
+    if vocab is None or n < 2:
+        return weighted
+    out = {}
+    for term, w in weighted.items():
+        df = vocab.document_frequency(term)
+        out[term] = w * (math.log(n / df) / math.log(n) if 0 < df < n else 1.0 if not df else 0.0)
+    return {t: w for t, w in out.items() if w > 0}
+
+
+def _semantic_feedback(index: VectorIndex, out: list[Scored], weight: float, n_items: int) -> None:
+    """Re-rank the candidates by closeness to the centroid of the first-pass best items, in place."""
+    _, top = index.vectors([x.item_id for x in out[:n_items]])
+    if not len(top):
+        return
+    centroid = top.mean(axis=0)
+    found, rows = index.vectors([x.item_id for x in out])
+    sims = rows @ centroid
+    lo, hi = float(sims.min()), float(sims.max())
+    near = dict(zip(found, ((sims - lo) / max(hi - lo, 1e-6)).tolist(), strict=True))
+    for x in out:
+        x.score += weight * near.get(x.item_id, 0.0)
+    out.sort(key=lambda x: (-x.score, x.item_id))

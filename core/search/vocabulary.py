@@ -6,8 +6,6 @@ A query word that no item carries ("1960s", "chill") is mapped to the nearest te
 
 from __future__ import annotations
 
-import json
-import re
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
@@ -19,31 +17,14 @@ from core.search.intent import STOPWORDS
 MAX_TERMS = 20_000
 MAX_WORDS = 10_000
 MIN_WORD_DF = 2
-TERM_KEYS = ("genre", "style", "mood", "grouping", "keywords", "tags", "subgenre")
-_SPLIT = re.compile(r"\s*[,;/|]\s*")
-
-
-def split_terms(value: str) -> list[str]:
-    """Tag values like "Rock; Pop / Indie" -> ["rock", "pop", "indie"]."""
-    return [t.strip().lower() for t in _SPLIT.split(value or "") if 1 < len(t.strip()) <= 60]
 
 
 def library_terms(conn: sqlite3.Connection) -> Counter:
     """Document frequency of every genre/tag/descriptor term in the library."""
     df: Counter = Counter()
-    for (genre,) in conn.execute("SELECT genre FROM items WHERE status = 'ok' AND genre != ''"):
-        df.update(set(split_terms(genre)))
-    marks = ",".join("?" * len(TERM_KEYS))
-    for (value,) in conn.execute(f"SELECT value FROM tags WHERE key IN ({marks})", TERM_KEYS):
-        df.update(set(split_terms(value)))
-    try:
-        for (phrases,) in conn.execute("SELECT phrases FROM descriptors"):
-            try:
-                df.update({str(p).lower() for p in json.loads(phrases) if isinstance(p, str) and len(p) <= 60})
-            except (TypeError, ValueError):
-                continue
-    except sqlite3.OperationalError:
-        pass
+    for term, n in conn.execute("SELECT t.term, COUNT(DISTINCT t.item_id) FROM item_terms t JOIN items i "
+                                "ON i.id = t.item_id WHERE i.status = 'ok' GROUP BY t.term"):
+        df[term] = int(n)
     # The library's own words (titles, names, tag text): "zombies" finds titles that say "zombie".
     try:
         for term, doc in conn.execute("SELECT term, doc FROM items_fts_vocab WHERE doc >= ? ORDER BY doc DESC "
@@ -66,6 +47,11 @@ class Vocabulary:
 
     def __len__(self) -> int:
         return len(self.terms)
+
+    def document_frequency(self, term: str) -> int:
+        """Items carrying `term` (0 when it is not one of the library's terms)."""
+        i = self._index.get(term)
+        return int(self.df[i]) if i is not None else 0
 
     def nearest(self, query_vec: np.ndarray, k: int, min_sim: float) -> list[tuple[str, float]]:
         """Up to k vocabulary terms with cosine >= min_sim to the query, best first."""
