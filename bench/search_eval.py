@@ -34,9 +34,11 @@ from core.search.fusion import RankParams  # noqa: E402
 DEFAULT_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "encore-bench"
 METHODS = {
-    "lexical": RankParams(semantic=0.0, expansion=0.0, term=0.0),
-    "semantic": RankParams(lexical=0.0, expansion=0.0, term=0.0),
+    "lexical": RankParams(semantic=0.0, expansion=0.0, term=0.0, semantic_feedback=0.0),
+    "semantic": RankParams(lexical=0.0, expansion=0.0, term=0.0, semantic_feedback=0.0),
     "hybrid": RankParams(),
+    # Ablation, not a target baseline: the hybrid's non-embedding parts alone (BM25 + exact terms + tag feedback).
+    "hybrid_without_embeddings": RankParams(semantic=0.0, expansion=0.0, expansion_terms=0, semantic_feedback=0.0),
 }
 
 
