@@ -47,6 +47,7 @@ class RankParams:
     feedback: float = 2.0           # terms shared by the best term matches (pseudo-relevance feedback)
     feedback_items: int = 20
     feedback_terms: int = 10
+    feedback_recall: int = 100      # items recalled per feedback term (0: feedback only re-scores the candidates)
     semantic_feedback: float = 0.3  # closeness to the centroid of the first-pass best items (Rocchio, candidates only)
     semantic_feedback_items: int = 10
 
@@ -132,22 +133,31 @@ def rank(ctx: SearchContext, intent: Intent, limit: int, kind_code: int | None =
             extra = [i for i in set(lex) | set(exp) | set(recalled) if i not in sem]
             sem.update(ctx.index.lookup(scores, extra))
 
-    pool = set(lex) | set(exp) | set(sem) | set(recalled)
-    term, term_names = tm.term_scores(ctx.conn, list(pool), weighted)
     lex_top = max(lex.values()) if lex else 1.0
     span = max(hi - lo, 1e-6)
     out = []
-    for item_id in pool:
+    for item_id in set(lex) | set(exp) | set(sem) | set(recalled):
         s = sem.get(item_id)
         s_norm = min(max((s - lo) / span, 0.0), 1.0) if s is not None else 0.0
         l_norm = lex.get(item_id, 0.0) / lex_top
         e = exp.get(item_id, 0.0)
-        score = p.semantic * s_norm + p.lexical * trust * l_norm + p.expansion * e + p.term * term.get(item_id, 0.0)
-        related = tuple(dict.fromkeys(exp_terms.get(item_id, []) + term_names.get(item_id, [])))
-        out.append(Scored(item_id, score, l_norm, s, e, related))
+        out.append(Scored(item_id, p.semantic * s_norm + p.lexical * trust * l_norm + p.expansion * e, l_norm, s, e,
+                          tuple(exp_terms.get(item_id, ()))))
+    if weighted:
+        # Exact term scores for every recalled item and the best of the rest: an item that neither carries a
+        # term strongly enough to be recalled nor ranks high on the other signals cannot reach the top.
+        out.sort(key=lambda x: (-x.score, x.item_id))
+        scored = [x for x in out if x.item_id in recalled] + [x for x in out[:cand + limit] if x.item_id not in recalled]
+        term, term_names = tm.term_scores(ctx.conn, [x.item_id for x in scored], weighted)
+        for x in scored:
+            if x.item_id in term:
+                x.score += p.term * term[x.item_id]
+                x.expansion_terms = tuple(dict.fromkeys(x.expansion_terms + tuple(term_names[x.item_id])))
     out.sort(key=lambda x: (-x.score, x.item_id))
     if p.semantic_feedback > 0 and ctx.index is not None and len(out) > p.semantic_feedback_items:
-        _semantic_feedback(ctx.index, out, p.semantic_feedback, p.semantic_feedback_items)
+        head = out[:max(cand, limit)]  # a re-ranker of the head: only it can reach the results
+        _semantic_feedback(ctx.index, head, p.semantic_feedback, p.semantic_feedback_items)
+        out = head
     return out[:limit]
 
 
@@ -168,7 +178,7 @@ def _query_terms(ctx: SearchContext, intent: Intent, near: list[tuple[str, float
         extra = tm.feedback_terms(ctx.conn, top, set(weighted), p.feedback_terms)
         confidence = min(top[0][1], 1.0) if top else 0.0  # feedback is as good as the first pass it came from
         weighted.update(_specific(ctx, {term: p.feedback * confidence * w for term, w in extra}))
-        more = tm.term_recall(ctx.conn, [term for term, _ in extra], p.term_cap)
+        more = tm.term_recall(ctx.conn, [term for term, _ in extra], p.feedback_recall) if p.feedback_recall else {}
         for item_id, v in more.items():
             recall.setdefault(item_id, v)
     return weighted, recall
