@@ -19,18 +19,19 @@ def position_weight(position: int) -> float:
     return 1.0 / math.log2(position + 2)
 
 
-def term_recall(conn: sqlite3.Connection, terms: list[str], cap: int) -> dict[int, float]:
-    """{item id: best position weight} of up to `cap` items per term, first-listed first (index on term,
-    position): the candidates that carry a term. Their scores come from `term_scores`."""
+def term_recall(conn: sqlite3.Connection, weighted: dict[str, float], cap: int) -> dict[int, float]:
+    """{item id: sum of weight x position weight over the rows read} for up to `cap` items per term,
+    first-listed first (index on term, position). A lower bound of `term_scores` (an item may carry a term
+    beyond that term's first `cap` items): cheap enough to rank every candidate, exact scores go to the head."""
     out: dict[int, float] = {}
-    for term in terms:
+    for term, weight in weighted.items():
         try:
             rows = conn.execute("SELECT item_id, position FROM item_terms WHERE term = ? ORDER BY position LIMIT ?",
                                 (term, int(cap))).fetchall()
         except sqlite3.OperationalError:  # a library from before item_terms: no term evidence
             return {}
         for item_id, position in rows:
-            out[item_id] = max(out.get(item_id, 0.0), position_weight(position))
+            out[item_id] = out.get(item_id, 0.0) + weight * position_weight(position)
     return out
 
 
