@@ -110,11 +110,13 @@ def rank(ctx: SearchContext, intent: Intent, limit: int, kind_code: int | None =
     near: list[tuple[str, float]] = []
     if query_vec is not None and ctx.vocabulary is not None and (p.expansion > 0 or p.term > 0) and len(ctx.vocabulary):
         near = ctx.vocabulary.nearest(query_vec, p.expansion_terms + 4, p.expansion_min_sim)
+    carried: set[str] = set()  # near terms that items carry as terms: matched exactly below, not by BM25
+    weighted, recalled = _query_terms(ctx, intent, near, carried) if p.term > 0 else ({}, {})
     if query_vec is not None and ctx.vocabulary is not None and p.expansion > 0 and len(ctx.vocabulary):
         used = 0  # the query itself counts when it is one of the library's terms ("classic rock" as a phrase)
         term_df = lx.doc_frequency(ctx.conn, list({t for term, _ in near for t in lx.tokens(term)}))
         for term, sim in near:
-            if any(term_df.get(t, 0) > p.max_term_items for t in lx.tokens(term)):
+            if term in carried or any(term_df.get(t, 0) > p.max_term_items for t in lx.tokens(term)):
                 continue
             hits = lx.bm25(ctx.conn, [term], max(cand, p.expansion_hits), p.field_weights)
             if not hits:
@@ -127,7 +129,6 @@ def rank(ctx: SearchContext, intent: Intent, limit: int, kind_code: int | None =
             if used >= p.expansion_terms:
                 break
 
-    weighted, recalled = _query_terms(ctx, intent, near) if p.term > 0 else ({}, {})
 
     sem: dict[int, float] = {}
     lo = hi = 0.0
@@ -175,7 +176,7 @@ def _encoding_thread() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="encore-query-encode")
 
 
-def _query_terms(ctx: SearchContext, intent: Intent, near: list[tuple[str, float]]
+def _query_terms(ctx: SearchContext, intent: Intent, near: list[tuple[str, float]], carried: set[str]
                  ) -> tuple[dict[str, float], dict[int, float]]:
     """({library term: weight}, {recalled item id: its recalled term score}): the query's own term (weight 1), its
     nearest library terms (similarity ** power) and the terms its best matches share (feedback)."""
@@ -185,7 +186,7 @@ def _query_terms(ctx: SearchContext, intent: Intent, near: list[tuple[str, float
     for term, sim in near[:p.expansion_terms]:
         weighted.setdefault(term, sim ** p.term_sim_power)
     weighted = _specific(ctx, weighted)
-    recall = tm.term_recall(ctx.conn, weighted, p.term_cap)
+    recall = tm.term_recall(ctx.conn, weighted, p.term_cap, carried)
     if recall and p.feedback > 0:
         top = sorted(recall.items(), key=lambda kv: (-kv[1], kv[0]))[:p.feedback_items]
         extra = tm.feedback_terms(ctx.conn, top, set(weighted), p.feedback_terms)

@@ -19,10 +19,12 @@ def position_weight(position: int) -> float:
     return 1.0 / math.log2(position + 2)
 
 
-def term_recall(conn: sqlite3.Connection, weighted: dict[str, float], cap: int) -> dict[int, float]:
+def term_recall(conn: sqlite3.Connection, weighted: dict[str, float], cap: int,
+                found: set[str] | None = None) -> dict[int, float]:
     """{item id: sum of weight x position weight over the rows read} for up to `cap` items per term,
     first-listed first (index on term, position). A lower bound of `term_scores` (an item may carry a term
-    beyond that term's first `cap` items): cheap enough to rank every candidate, exact scores go to the head."""
+    beyond that term's first `cap` items): cheap enough to rank every candidate, exact scores go to the head.
+    Terms that some item carries are added to `found`."""
     out: dict[int, float] = {}
     for term, weight in weighted.items():
         try:
@@ -32,6 +34,8 @@ def term_recall(conn: sqlite3.Connection, weighted: dict[str, float], cap: int) 
             return {}
         for item_id, position in rows:
             out[item_id] = out.get(item_id, 0.0) + weight * position_weight(position)
+        if rows and found is not None:
+            found.add(term)
     return out
 
 
