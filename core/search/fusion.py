@@ -105,30 +105,12 @@ def rank(ctx: SearchContext, intent: Intent, limit: int, kind_code: int | None =
     if pending is not None:
         query_vec = pending.result()
 
-    exp: dict[int, float] = {}
-    exp_terms: dict[int, list[str]] = {}
     near: list[tuple[str, float]] = []
     if query_vec is not None and ctx.vocabulary is not None and (p.expansion > 0 or p.term > 0) and len(ctx.vocabulary):
         near = ctx.vocabulary.nearest(query_vec, p.expansion_terms + 4, p.expansion_min_sim)
     carried: set[str] = set()  # near terms that items carry as terms: matched exactly below, not by BM25
     weighted, recalled = _query_terms(ctx, intent, near, carried) if p.term > 0 else ({}, {})
-    if query_vec is not None and ctx.vocabulary is not None and p.expansion > 0 and len(ctx.vocabulary):
-        used = 0  # the query itself counts when it is one of the library's terms ("classic rock" as a phrase)
-        term_df = lx.doc_frequency(ctx.conn, list({t for term, _ in near for t in lx.tokens(term)}))
-        for term, sim in near:
-            if term in carried or any(term_df.get(t, 0) > p.max_term_items for t in lx.tokens(term)):
-                continue
-            hits = lx.bm25(ctx.conn, [term], max(cand, p.expansion_hits), p.field_weights)
-            if not hits:
-                continue
-            top = max(hits.values())
-            for item_id, s in hits.items():  # summed: an item matching several related terms is a better bet
-                exp[item_id] = exp.get(item_id, 0.0) + sim * s / top
-                exp_terms.setdefault(item_id, []).append(term)
-            used += 1
-            if used >= p.expansion_terms:
-                break
-
+    exp, exp_terms = _expansion(ctx, near, carried, max(cand, p.expansion_hits)) if p.expansion > 0 else ({}, {})
 
     sem: dict[int, float] = {}
     lo = hi = 0.0
@@ -171,6 +153,31 @@ def rank(ctx: SearchContext, intent: Intent, limit: int, kind_code: int | None =
     return out[:limit]
 
 
+def _expansion(ctx: SearchContext, near: list[tuple[str, float]], carried: set[str], hits_per_term: int
+               ) -> tuple[dict[int, float], dict[int, list[str]]]:
+    """BM25 of the nearest library words and terms (those not matched exactly as item terms), summed by
+    similarity: ({item id: evidence}, {item id: the related terms it matched})."""
+    p = ctx.params
+    exp: dict[int, float] = {}
+    exp_terms: dict[int, list[str]] = {}
+    used = 0  # the query itself counts when it is one of the library's terms ("classic rock" as a phrase)
+    term_df = lx.doc_frequency(ctx.conn, list({t for term, _ in near for t in lx.tokens(term)}))
+    for term, sim in near:
+        if term in carried or any(term_df.get(t, 0) > p.max_term_items for t in lx.tokens(term)):
+            continue
+        hits = lx.bm25(ctx.conn, [term], hits_per_term, p.field_weights)
+        if not hits:
+            continue
+        top = max(hits.values())
+        for item_id, s in hits.items():  # summed: an item matching several related terms is a better bet
+            exp[item_id] = exp.get(item_id, 0.0) + sim * s / top
+            exp_terms.setdefault(item_id, []).append(term)
+        used += 1
+        if used >= p.expansion_terms:
+            break
+    return exp, exp_terms
+
+
 @lru_cache(maxsize=1)
 def _encoding_thread() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="encore-query-encode")
@@ -208,8 +215,10 @@ def _specific(ctx: SearchContext, weighted: dict[str, float]) -> dict[str, float
     out = {}
     for term, w in weighted.items():
         df = vocab.document_frequency(term)
-        out[term] = w * (math.log(n / df) / math.log(n) if 0 < df < n else 1.0 if not df else 0.0)
-    return {t: w for t, w in out.items() if w > 0}
+        if df >= n:
+            continue  # on every item: no evidence at all
+        out[term] = w * (math.log(n / df) / math.log(n) if df else 1.0)  # not in the vocabulary: treat as rare
+    return out
 
 
 def _semantic_feedback(index: VectorIndex, out: list[Scored], weight: float, n_items: int) -> None:
