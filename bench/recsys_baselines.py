@@ -23,18 +23,24 @@ GRIDS = {
 }
 
 
-def metrics(recs: np.ndarray, truth: sp.csr_matrix, users: np.ndarray) -> dict:
-    """recall@10 (hits / min(10, |test|)) and NDCG@10 (binary gain), averaged over `users`."""
+def per_user(recs: np.ndarray, truth: sp.csr_matrix, users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per user: recall@10 (hits / min(10, |test|)) and NDCG@10 (binary gain)."""
     disc = 1.0 / np.log2(np.arange(2, K + 2))
-    rec_sum = ndcg_sum = 0.0
-    for r, u in zip(recs, users, strict=True):
+    rec, ndcg = np.zeros(len(users)), np.zeros(len(users))
+    for n, (r, u) in enumerate(zip(recs, users, strict=True)):
         rel = set(truth.indices[truth.indptr[u]:truth.indptr[u + 1]].tolist())
         hits = np.array([i in rel for i in r[:K]], float)
         m = min(K, len(rel))
-        rec_sum += hits.sum() / m
-        ndcg_sum += (hits * disc).sum() / disc[:m].sum()
+        rec[n] = hits.sum() / m
+        ndcg[n] = (hits * disc).sum() / disc[:m].sum()
+    return rec, ndcg
+
+
+def metrics(recs: np.ndarray, truth: sp.csr_matrix, users: np.ndarray) -> dict:
+    """recall@10 (hits / min(10, |test|)) and NDCG@10 (binary gain), averaged over `users`."""
+    rec, ndcg = per_user(recs, truth, users)
     n = max(len(users), 1)
-    return {"recall@10": rec_sum / n, "ndcg@10": ndcg_sum / n, "users": int(len(users))}
+    return {"recall@10": float(rec.sum()) / n, "ndcg@10": float(ndcg.sum()) / n, "users": int(len(users))}
 
 
 def random_recall(truth: sp.csr_matrix, users: np.ndarray, n_cand: np.ndarray) -> float:
@@ -45,7 +51,7 @@ def random_recall(truth: sp.csr_matrix, users: np.ndarray, n_cand: np.ndarray) -
 
 def run_scorer(score_fn, train: sp.csr_matrix, users: np.ndarray, played: np.ndarray, fresh: int,
                pool: np.ndarray | None = None, cold_only: bool = False, batch: int = 256,
-               fresh_min: float = -1e9) -> np.ndarray:
+               fresh_min: float = -1e9, fresh_history: float = 0.0) -> np.ndarray:
     """Top-10 lists for `users`; score_fn(rows) -> (total, cold) dense arrays."""
     out = []
     for s in range(0, len(users), batch):
@@ -53,7 +59,7 @@ def run_scorer(score_fn, train: sp.csr_matrix, users: np.ndarray, played: np.nda
         total, cold = score_fn(u)
         if cold_only:
             total = cold
-        out.append(top_n(total, cold, train[u], played, K, fresh, pool, fresh_min))
+        out.append(top_n(total, cold, train[u], played, K, fresh, pool, fresh_min, fresh_history))
     return np.vstack(out) if out else np.zeros((0, K), np.int64)
 
 
@@ -91,7 +97,7 @@ def warm_ndcg(fn, tr: sp.csr_matrix, te: sp.csr_matrix, fresh: int = 0) -> float
     return metrics(run_scorer(fn, tr, users, played, fresh), te, users)["ndcg@10"]
 
 
-def evaluate(fit, setting: dict, fresh: int = 0, fresh_min: float = -1e9) -> dict:
+def evaluate(fit, setting: dict, fresh: int = 0, fresh_min: float = -1e9, fresh_history: float = 0.0) -> dict:
     """warm / cold_pool / cold_all metrics of one method; fit(X) -> score_fn."""
     tr, te, cold = setting["train"], setting["test"], setting["cold"]
     t = time.perf_counter()
@@ -100,7 +106,7 @@ def evaluate(fit, setting: dict, fresh: int = 0, fresh_min: float = -1e9) -> dic
     users = np.flatnonzero(np.diff(te.indptr) > 0)
     played = np.asarray(tr.sum(axis=0)).ravel() > 0
     t = time.perf_counter()
-    recs = run_scorer(fn, tr, users, played, fresh, fresh_min=fresh_min)
+    recs = run_scorer(fn, tr, users, played, fresh, fresh_min=fresh_min, fresh_history=fresh_history)
     user_ms = 1000 * (time.perf_counter() - t) / max(len(users), 1)
     warm = metrics(recs, te, users)
     warm["coverage"] = len(np.unique(recs)) / tr.shape[1]
@@ -110,7 +116,7 @@ def evaluate(fit, setting: dict, fresh: int = 0, fresh_min: float = -1e9) -> dic
     fc = fit(trc)
     playedc = np.asarray(trc.sum(axis=0)).ravel() > 0
     rp = run_scorer(fc, trc, cu, playedc, 0, pool=cold, cold_only=True)
-    ra = run_scorer(fc, trc, cu, playedc, fresh, fresh_min=fresh_min)
+    ra = run_scorer(fc, trc, cu, playedc, fresh, fresh_min=fresh_min, fresh_history=fresh_history)
     pool = metrics(rp, tec, cu)
     pool["coverage"] = len(np.unique(rp)) / tr.shape[1]
     alls = metrics(ra, tec, cu)

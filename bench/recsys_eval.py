@@ -30,6 +30,7 @@ from recsys_baselines import (  # noqa: E402
     fit_baseline,
     metrics,
     noise,
+    per_user,
     random_recall,
     run_scorer,
     warm_ndcg,
@@ -53,7 +54,8 @@ CF_GRID = [(floor, CFParams("ease", k=100, l2=l2)) for floor in (None, 0.5) for 
 BETAS = (0.0, 0.1, 0.2)
 BLEND = [dict(content=c, prop=q, pop=p) for c in (0.1, 0.3, 0.5, 0.8) for q in (0.0, 0.3, 0.6) for p in (0.0, 0.05)]
 WHITEN = (None, 3.0, 10.0, 30.0, 100.0)
-FRESH_QUANTILES = (0.98, 0.95, 0.9, 0.8, 0.6, 0.4, 0.0)
+FRESH_QUANTILES = tuple(round(0.98 - 0.02 * i, 2) for i in range(50))  # 0.98, 0.96, ..., 0.0
+FRESH_HISTORY = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
 COLD = [dict(cold_content=a, cold_prop=b, q_k=qk) for qk in (10, 30)
         for a, b in ((1, 0), (0, 1), (1, 1), (1, 3), (1, 10))]
 
@@ -141,40 +143,57 @@ def tune_hybrid(val: dict, E_val: np.ndarray, log) -> tuple[CFParams, HybridWeig
     log(f"  blend {b}: val ndcg {max(scores):.4f} (cf only {best:.4f})")
     w = HybridWeights(**{**w.__dict__, **b})
     hc = Hybrid(trc, E_val, best_cf, w)
-    # fresh slot: give a never-played item the 10th slot only when its cold score clears a threshold, the
-    # q-quantile of the users' best cold scores; q is the lowest (most cold-all recall) that costs at most
-    # 1 % of validation warm NDCG, and on test the threshold is the same quantile of the test fit's scores
+    # fresh slot: give a never-played item the 10th slot only when its cold score minus
+    # lam * log(1 + the user's item count) clears the q-quantile of that quantity over the users
+    # (scoring.fresh_bar). Per lam, q is the lowest (most users) of the run from the top that costs at most
+    # 1 % of validation warm NDCG; lam is the one with the most validation cold-all recall at its q. On test
+    # the threshold is the same quantile of the test fit's values, over the test users.
     hc.set_q(w.q_k, w.q_power)
     h.set_q(w.q_k, w.q_power)
     users = np.flatnonzero(np.diff(te.indptr) > 0)
-    best_cold = best_cold_scores(h, users, w)
-    base = warm_ndcg(lambda u: h.score(u, w), tr, te, 0)
-    chosen = None
-    for q in FRESH_QUANTILES:
-        thr = fresh_threshold(best_cold, q)
-        ws = HybridWeights(**{**w.__dict__, "fresh_slots": 1, "fresh_min": thr})
-        nd = metrics(run_scorer(lambda u, ws=ws: h.score(u, ws), tr, users, h.model.played, 1, fresh_min=thr),
-                     te, users)["ndcg@10"]
-        ca = metrics(run_scorer(lambda u, ws=ws: hc.score(u, ws), trc, cu, hc.model.played, 1, fresh_min=thr),
-                     tec, cu)["recall@10"]
-        log(f"  fresh slot above the {q:.2f} quantile ({thr:.3f}): val warm ndcg {nd:.4f} (no slot {base:.4f}), "
-            f"val cold-all recall {ca:.4f}")
-        if nd >= 0.99 * base:
-            chosen = q
-    return best_cf, HybridWeights(**{**w.__dict__, "fresh_slots": int(chosen is not None)}), chosen
+    cand, n_tr, nd_no, nd_yes = slot_effect(h, tr, te, users, w, "ndcg")
+    cand_c, n_c, ca_no, ca_yes = slot_effect(hc, trc, tec, cu, w, "recall")
+    base = float(nd_no.mean())
+    chosen, best_ca = (None, 0.0), -1.0
+    for lam in FRESH_HISTORY:
+        g, gc = cand - lam * np.log1p(n_tr), cand_c - lam * np.log1p(n_c)
+        q_ok, ca_ok = None, float(ca_no.mean())
+        for q in FRESH_QUANTILES:
+            thr = fresh_threshold(g, q)
+            nd = float(np.where(g >= thr, nd_yes, nd_no).mean())
+            if nd < 0.99 * base:
+                break
+            q_ok, ca_ok = q, float(np.where(gc >= thr, ca_yes, ca_no).mean())
+        log(f"  fresh slot, history weight {lam}: lowest quantile costing <= 1 % val warm ndcg {q_ok} "
+            f"(no slot {base:.4f}), val cold-all recall {ca_ok:.4f}")
+        if q_ok is not None and ca_ok > best_ca:
+            chosen, best_ca = (q_ok, lam), ca_ok
+    q, lam = chosen
+    return best_cf, HybridWeights(**{**w.__dict__, "fresh_slots": int(q is not None), "fresh_history": lam}), q
 
 
-def best_cold_scores(h: Hybrid, users: np.ndarray, w: HybridWeights) -> np.ndarray:
-    """Per user, the cold score of the best never-played item (users without one left out)."""
-    out = np.concatenate([np.max(np.where(h.model.played[None, :], -np.inf, h.score(users[s:s + 256], w)[1]), axis=1)
-                          for s in range(0, len(users), 256)])
-    return out[np.isfinite(out)]
+def slot_effect(h: Hybrid, X: sp.csr_matrix, truth: sp.csr_matrix, users: np.ndarray, w: HybridWeights,
+                metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per user: the cold score of the never-played item the fresh slot would take (-inf: none), the
+    user's training item count, and `metric` ("ndcg" / "recall") without and with that slot."""
+    cand, no, yes = [], [], []
+    for s in range(0, len(users), 256):
+        u = users[s:s + 256]
+        total, cold = h.score(u, w)
+        no.append(top_n(total, cold, X[u], h.model.played, K, 0))
+        yes.append(top_n(total, cold, X[u], h.model.played, K, 1))
+        last = yes[-1][:, K - 1]
+        cand.append(np.where(h.model.played[last], -np.inf, cold[np.arange(len(u)), last]))
+    i = 1 if metric == "ndcg" else 0
+    return (np.concatenate(cand), np.diff(X.indptr)[users], per_user(np.vstack(no), truth, users)[i],
+            per_user(np.vstack(yes), truth, users)[i])
 
 
-def fresh_threshold(best_cold: np.ndarray, q: float) -> float:
-    """The q-quantile of the users' best cold scores: the top (1 - q) of users get the fresh slot.
+def fresh_threshold(values: np.ndarray, q: float) -> float:
+    """The q-quantile of the users' finite gate values: the top (1 - q) of users get the fresh slot.
     The quantile (not the raw score, whose scale shifts between fits) is what validation chooses."""
-    return float(np.quantile(best_cold, q)) if len(best_cold) else 1e9
+    v = values[np.isfinite(values)]
+    return float(np.quantile(v, q)) if len(v) else 1e9
 
 
 def summarise(runs: list[dict]) -> dict:
@@ -216,15 +235,18 @@ def one_seed(data: dict, content: Content, seed: int, log) -> dict:
     E = content.vectors([te])
     _W_CACHE.clear()  # the test fit below pays for its own CF solve (its time is "train_s")
     h = Hybrid(tr, E, cf, w)
-    if q is not None:  # the validated quantile of this (test) fit's best cold scores, over the test users
-        w = replace(w, fresh_min=fresh_threshold(best_cold_scores(h, np.flatnonzero(np.diff(te.indptr) > 0), w), q))
+    if q is not None:  # the validated quantile of this (test) fit's gate values, over the test users
+        tu = np.flatnonzero(np.diff(te.indptr) > 0)
+        cand, n_tr, _, _ = slot_effect(h, tr, te, tu, w, "ndcg")
+        w = replace(w, fresh_min=fresh_threshold(cand - w.fresh_history * np.log1p(n_tr), q))
     res["params"]["hybrid"] = {"cf": cf.__dict__, "weights": w.__dict__, "fresh_quantile": q}
 
     def fit(X):
         h = Hybrid(X, E, cf, w)
         return h.score
 
-    res["methods"]["hybrid"] = evaluate(fit, test, fresh=w.fresh_slots, fresh_min=w.fresh_min)
+    res["methods"]["hybrid"] = evaluate(fit, test, fresh=w.fresh_slots, fresh_min=w.fresh_min,
+                                           fresh_history=w.fresh_history)
     res["methods"]["hybrid"]["train_s"] = h.train_s  # the fit that solved W (evaluate's reused the cache)
     # random ranking: expected recall@10
     users = np.flatnonzero(np.diff(te.indptr) > 0)

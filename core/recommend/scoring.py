@@ -34,7 +34,8 @@ class HybridWeights:
     cold_content: float = 1.0
     cold_prop: float = 1.0
     fresh_slots: int = 1
-    fresh_min: float = -1e9  # a never-played item takes a fresh slot only when its cold score reaches this
+    fresh_min: float = -1e9  # a never-played item takes a fresh slot only when its cold score reaches
+    fresh_history: float = 0.0  # ... fresh_min + fresh_history * log(1 + the profile's item count) (`fresh_bar`)
     q_k: int = 20          # content neighbours per item for PROP
     q_power: float = 2.0   # sharpen content similarities
     play_floor: float | None = 0.5  # a profile's items weigh rank_values(plays, floor); None: all 1
@@ -143,11 +144,20 @@ def hybrid_scores(model: HybridModel, U: sp.csr_matrix, w: HybridWeights,
     return total, cold, parts
 
 
+def fresh_bar(fresh_min: float, fresh_history: float, n_items) -> np.ndarray:
+    """The cold score a never-played item needs for a fresh slot, per profile of `n_items` items:
+    fresh_min + fresh_history * log(1 + n_items). With fresh_history > 0 a long history (whose 10th
+    regular pick is more often right) needs a stronger never-played candidate than a short one."""
+    return fresh_min + fresh_history * np.log1p(np.asarray(n_items, dtype=np.float64))
+
+
 def top_n(total: np.ndarray, cold: np.ndarray, exclude: sp.csr_matrix, played: np.ndarray, n: int,
-          fresh_slots: int, pool: np.ndarray | None = None, fresh_min: float = -1e9) -> np.ndarray:
+          fresh_slots: int, pool: np.ndarray | None = None, fresh_min: float = -1e9,
+          fresh_history: float = 0.0) -> np.ndarray:
     """Top-n item indices per row: n - fresh_slots from `total`, then the best never-played items
-    from `cold` whose score reaches `fresh_min` (items in `exclude` rows never appear). `pool` restricts
-    candidates to a bool mask."""
+    from `cold` whose score reaches `fresh_bar(fresh_min, fresh_history, row's items in exclude)`
+    (items in `exclude` rows never appear: the profile's own items). `pool` restricts candidates to a
+    bool mask."""
     total = total.copy()
     cold = np.where(played[None, :], -np.inf, cold)
     ex = sp.csr_matrix(exclude)
@@ -159,6 +169,7 @@ def top_n(total: np.ndarray, cold: np.ndarray, exclude: sp.csr_matrix, played: n
         cold[:, ~pool] = -np.inf
     out = np.empty((total.shape[0], n), dtype=np.int64)
     head = n - fresh_slots
+    bar = fresh_bar(fresh_min, fresh_history, np.diff(ex.indptr))
     for r in range(total.shape[0]):
         t = total[r]
         order = np.argpartition(-t, n)[:n]
@@ -171,7 +182,7 @@ def top_n(total: np.ndarray, cold: np.ndarray, exclude: sp.csr_matrix, played: n
         c[chosen] = -np.inf
         extra = np.argpartition(-c, fresh_slots)[:fresh_slots]
         extra = extra[np.argsort(-c[extra])]
-        extra = [e for e in extra if np.isfinite(c[e]) and c[e] >= fresh_min]
+        extra = [e for e in extra if np.isfinite(c[e]) and c[e] >= bar[r]]
         tail = [i for i in order[head:] if i not in extra]
         picks = chosen + extra + tail
         out[r] = picks[:n]

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from core.db.items import items_by_ids
 from core.recommend.cf import CFParams, item_item, rank_weights
 from core.recommend.content import audio_facts, descriptor_words
-from core.recommend.scoring import whiten
+from core.recommend.scoring import fresh_bar, top_n, whiten
 from tests.recommend.helpers import add_item, set_audio_vector
 
 
@@ -48,6 +48,27 @@ def test_whitening_stops_a_shared_direction_making_everything_alike():
     # a small library keeps plain cosine: centring two similar songs would make them opposites
     small = whiten(items[:2], ridge=1.0)
     assert np.allclose(small, raw[:2], atol=1e-6)
+
+
+def test_fresh_slot_needs_a_stronger_candidate_for_a_longer_history():
+    # items 0-9 played (regular picks, 0 best), 10 never played; profile A has 1 item, profile B 20
+    n_items = 40
+    played = np.ones(n_items, bool)
+    played[10] = False
+    total = np.tile(-np.arange(n_items, dtype=np.float32), (2, 1))
+    cold = np.zeros((2, n_items), np.float32)
+    cold[:, 10] = 0.5
+    exclude = sp.csr_matrix((np.ones(21), ([0] + [1] * 20, [39] + list(range(20, 40)))), shape=(2, n_items))
+    assert np.diff(exclude.indptr).tolist() == [1, 20]
+    # no history weight: one bar for both, the never-played item takes the 10th slot of both
+    out = top_n(total, cold, exclude, played, 10, 1, fresh_min=0.4)
+    assert out[0, 9] == 10 and out[1, 9] == 10
+    # bar = 0.2 + 0.2 * log(1 + n): 0.34 for the short history, 0.81 for the long one
+    assert np.allclose(fresh_bar(0.2, 0.2, [1, 20]), 0.2 + 0.2 * np.log1p([1, 20]))
+    out = top_n(total, cold, exclude, played, 10, 1, fresh_min=0.2, fresh_history=0.2)
+    assert out[0, 9] == 10
+    assert 10 not in out[1].tolist() and out[1].tolist() == list(range(10))
+    assert out[0, :9].tolist() == list(range(9))
 
 
 def test_reads_of_many_ids_cross_the_chunk_size(library):
