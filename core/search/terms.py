@@ -53,10 +53,7 @@ def term_scores(conn: sqlite3.Connection, item_ids: list[int], weighted: dict[st
     sql = (f"SELECT item_id, position, term FROM item_terms WHERE item_id IN ({{marks}}) AND +term IN "
            f"({','.join('?' * len(wanted))})")
     try:
-        rows = []
-        for start in range(0, len(item_ids), 500):
-            part = item_ids[start:start + 500]
-            rows += conn.execute(sql.format(marks=",".join("?" * len(part))), [*part, *wanted]).fetchall()
+        rows = list(select_in(conn, sql, item_ids, after=wanted))
     except sqlite3.OperationalError:
         return scores, matched
     for item_id, position, term in rows:
