@@ -38,6 +38,11 @@ class HealthReport:
 _DAMAGE_WORDS = ("malformed", "not a database", "corrupt", "disk image", "encrypted")
 
 
+def _says_damaged(message: str) -> bool:
+    """Whether an SQLite error message means the file is damaged (not merely locked or unreadable)."""
+    return any(w in message.lower() for w in _DAMAGE_WORDS)
+
+
 def check(path: Path | str, full: bool = False, busy_timeout_s: float = 30.0,
           on_connect: Callable[[sqlite3.Connection | None], None] | None = None) -> HealthReport:
     """Run `PRAGMA quick_check` (or `integrity_check` when `full`) on a database file.
@@ -54,7 +59,7 @@ def check(path: Path | str, full: bool = False, busy_timeout_s: float = 30.0,
         conn = sqlite3.connect(str(path), timeout=busy_timeout_s)
     except sqlite3.Error as exc:
         return HealthReport(str(path), False, True, f"cannot open: {exc}", time.monotonic() - started,
-                            damaged=any(w in str(exc).lower() for w in _DAMAGE_WORDS))
+                            damaged=_says_damaged(str(exc)))
     if on_connect is not None:
         on_connect(conn)
     try:
@@ -66,7 +71,7 @@ def check(path: Path | str, full: bool = False, busy_timeout_s: float = 30.0,
         damaged = not ok
     except sqlite3.Error as exc:  # "file is not a database", "database disk image is malformed", locked
         ok, detail = False, str(exc)
-        damaged = any(w in detail.lower() for w in _DAMAGE_WORDS)
+        damaged = _says_damaged(detail)
         if detail == "interrupted":
             detail = "the check was stopped because Encore is closing"
     finally:
@@ -122,7 +127,7 @@ def open_check(path: Path | str, busy_timeout_s: float = 30.0) -> HealthReport:
         conn = sqlite3.connect(str(path), timeout=busy_timeout_s)
     except sqlite3.Error as exc:
         return HealthReport(str(path), False, True, f"cannot open: {exc}", time.monotonic() - started,
-                            damaged=any(w in str(exc).lower() for w in _DAMAGE_WORDS))
+                            damaged=_says_damaged(str(exc)))
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
         conn.execute("PRAGMA schema_version").fetchone()
@@ -132,7 +137,7 @@ def open_check(path: Path | str, busy_timeout_s: float = 30.0) -> HealthReport:
         ok, detail, damaged = True, "ok (header and schema)", False
     except sqlite3.Error as exc:
         ok, detail = False, str(exc)
-        damaged = any(w in detail.lower() for w in _DAMAGE_WORDS)
+        damaged = _says_damaged(detail)
     finally:
         conn.close()
     return HealthReport(str(path), ok, True, detail, round(time.monotonic() - started, 3), damaged)
@@ -199,10 +204,6 @@ class HealthCheck:
         if self.error is not None:
             raise self.error
         return self.report
-
-    def accept(self, report: HealthReport) -> None:
-        """Record a verdict reached elsewhere (e.g. by `ensure_healthy`)."""
-        self._settle(report)
 
     def start(self, then: Callable[[], None] | None = None, full_check: bool = True,
               hold_s: float = 0.0) -> threading.Thread:
