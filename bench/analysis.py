@@ -159,7 +159,7 @@ def bench_video(folder: Path, minutes: float, clips: list[Path]) -> dict:
 
 
 def bench_queue(tracks: list[Path], folder: Path) -> dict:
-    from core.service import Library
+    from core.library import Library
 
     media = folder / "queue_media"
     media.mkdir()

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.models import PlayEvent  # noqa: E402
 from core.recommend.cf import CFParams  # noqa: E402
 from core.recommend.neighbours import REBUILD, rebuild  # noqa: E402
-from core.service import Library  # noqa: E402
+from core.library import Library  # noqa: E402
 
 
 def populate(lib: Library, n_items: int, n_events: int, dim: int, seed: int = 0) -> dict:

@@ -105,7 +105,7 @@ def bare_walk(root: Path) -> tuple[float, int]:
 
 
 def encore_scan(data_dir: Path, root: Path, workers: int) -> tuple[float, object, list[float]]:
-    from core.service import Library
+    from core.library import Library
 
     lib = Library(data_dir)
     lib.save_settings(scan_workers=workers)

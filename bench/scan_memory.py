@@ -60,7 +60,7 @@ def main() -> int:
         started = time.perf_counter()
         generate(work / "library", args.files, seconds=0.02)
         generated = time.perf_counter() - started
-        from core.service import Library
+        from core.library import Library
 
         lib = Library(work / "data")
         marks: dict[int, float] = {}

@@ -139,7 +139,7 @@ def lastfm(root: Path) -> tuple[list[dict], dict[str, set[int]], set[str]]:
 def build_library(docs: list[dict], name: str, data_dir: Path):
     """A real Encore library holding the docs; embedded by the product pipeline (cached encoder)."""
     from core.db import terms
-    from core.service import Library
+    from core.library import Library
 
     lib = Library(data_dir)
     now = time.time()

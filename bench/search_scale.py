@@ -83,7 +83,7 @@ def pct(values: list[float], q: float) -> float:
 def query_latency(n_items: int) -> dict:
     from core.embed import store
     from core.search.engine import search
-    from core.service import Library
+    from core.library import Library
 
     rows = synthetic_items(n_items)
     with tempfile.TemporaryDirectory(prefix="encore-scale-") as tmp:
@@ -141,7 +141,7 @@ def embed_throughput(n_items: int) -> dict:
     """Pipeline (describe + encode + store) vs bare SentenceTransformer.encode of the same texts."""
     from core.embed import store
     from core.embed.pipeline import pending_texts
-    from core.service import Library
+    from core.library import Library
 
     rows = synthetic_items(n_items, seed=2)
     with tempfile.TemporaryDirectory(prefix="encore-embed-") as tmp:

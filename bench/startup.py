@@ -96,7 +96,7 @@ def main() -> None:
         sys.path.insert(0, str(ROOT))
         from core.db import backup
         from core.db.integrity import check
-        from core.service import Library
+        from core.library import Library
         from tests.ui.bulk import insert_items
 
         data = tempfile.mkdtemp(prefix="encore-start-big-")

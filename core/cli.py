@@ -53,7 +53,7 @@ def progress_printer(args: argparse.Namespace) -> Callable[[Progress], None] | N
 
 
 def open_library(args: argparse.Namespace):
-    from core.service import Library
+    from core.library import Library
 
     return Library(args.data_dir)
 
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     from core.db.connection import DatabaseError
-    from core.service import ItemNotFound
+    from core.library import ItemNotFound
 
     try:
         return args.handler(args) or 0

@@ -48,7 +48,7 @@ run() {  # run STAGE ARGS...: one CLI call, its exit status decides
 run scan scan --json "$MEDIA"
 if has analyze; then run analyze analyze --json
 elif $PY -c "import core.analysis.queue" 2>/dev/null; then
-  if $PY -c "from core.service import Library; print(Library('$DATA').analyze())" >/dev/null 2>&1; then
+  if $PY -c "from core.library import Library; print(Library('$DATA').analyze())" >/dev/null 2>&1; then
     say analyze ok; else say analyze FAIL; fail=1; fi
 else say analyze "SKIP: the analysis stage (core.analysis.queue) is not built yet"; fi
 if has embed; then run embed embed --json; else say embed "SKIP: not built yet"; fi

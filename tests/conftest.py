@@ -21,7 +21,7 @@ def data_dir(tmp_path):
 
 @pytest.fixture
 def library(data_dir):
-    from core.service import Library
+    from core.library import Library
 
     lib = Library(data_dir)
     yield lib
@@ -31,7 +31,7 @@ def library(data_dir):
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory):
     """A small generated library, scanned and embedded once per module with the real MiniLM model."""
-    from core.service import Library
+    from core.library import Library
     from tests.media import make_library
 
     root = tmp_path_factory.mktemp("media")

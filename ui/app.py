@@ -31,7 +31,7 @@ def open_library(data_dir: str | None, integrity: str = "background"):
 
     The window opens after a cheap header/schema check; the full integrity check runs on a background
     thread (writes wait for it) and the window's health banner reports a failure."""
-    from core.service import Library
+    from core.library import Library
     from ui.errors import plain_error
 
     if data_dir is None and not os.environ.get("ENCORE_DATA_DIR"):

@@ -57,7 +57,7 @@ def child_main(data_dir: str, paths: list[str], stages: tuple[str, ...], queue, 
     lets the window read and write meanwhile) and reports ("progress", Progress) / ("done", summary)."""
     import os
 
-    from core.service import Library
+    from core.library import Library
 
     try:
         os.nice(10)  # background work yields the CPU to the window (its worker processes inherit this)

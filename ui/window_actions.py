@@ -285,7 +285,7 @@ class WindowActions:
 
     def delete_all_data(self) -> None:
         """Delete Encore's data, then start again with an empty library in the same place."""
-        from core.service import Library
+        from core.library import Library
 
         data_dir = self.library.paths.data_dir
         self.player.stop()

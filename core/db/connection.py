@@ -8,9 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-
-class DatabaseError(RuntimeError):
-    """The library database cannot be used (damaged, locked, or from a newer Encore)."""
+from core.errors import DatabaseError  # noqa: F401 - re-exported: callers catch it from here
 
 
 def connect(path: Path | str, readonly: bool = False) -> sqlite3.Connection:

@@ -16,11 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.db.connection import DatabaseError
-
-
-class DamagedDatabaseError(DatabaseError):
-    """The database file failed its integrity check; Encore will not write to it."""
+from core.errors import DamagedDatabaseError, DatabaseError  # noqa: F401 - re-exported for callers
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,7 @@ import numpy as np
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 
 
-class ModelError(RuntimeError):
-    """The embedding model folder is missing or not a sentence-transformers model."""
+from core.errors import ModelError  # noqa: E402,F401 - raised here, defined with the other user errors
 
 
 def bundled_model_path() -> Path:

@@ -42,7 +42,7 @@ def vector_index(library, model: str | None = None) -> VectorIndex:
 
 def loaded_index(library, model: str) -> VectorIndex | None:
     """The index if it is already in memory (the pipeline updates it in place), else None."""
-    return getattr(library, "_components", {}).get(f"index:{model}")
+    return library.peek_component(f"index:{model}")
 
 
 def stats(library) -> dict[str, Any]:

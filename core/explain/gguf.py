@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 
-class LLMError(RuntimeError):
-    """The LLM cannot be used (bad file, too large, crashed): Encore falls back to templates."""
+from core.errors import LLMError  # noqa: E402,F401 - raised here, defined with the other user errors
 
 
 # GGUF value types -> struct format (fixed-size ones); 8 = string, 9 = array.

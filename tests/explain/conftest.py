@@ -33,7 +33,7 @@ def soundtrack_reasons() -> list[Reason]:
 
 
 def open_library(path):
-    from core.service import Library
+    from core.library import Library
 
     return Library(path)
 

@@ -53,7 +53,7 @@ def _damaged_library(data_dir: Path) -> tuple[Path, Path]:
 
 def test_damage_inside_a_table_is_found_in_the_background_and_nothing_is_written(data_dir, monkeypatch):
     from core.models import PlayEvent
-    from core.service import Library
+    from core.library import Library
 
     db, taken = _damaged_library(data_dir)
     daily_runs: list[Path] = []
@@ -90,7 +90,7 @@ def test_damage_inside_a_table_is_found_in_the_background_and_nothing_is_written
 def test_background_open_does_not_wait_for_quick_check(data_dir, monkeypatch):
     """The open returns while quick_check is still running (here: held), reads work meanwhile, and a
     write waits for the verdict, then goes through."""
-    from core.service import Library
+    from core.library import Library
 
     _library_with_history(data_dir).close()
     release = threading.Event()
@@ -132,7 +132,7 @@ def test_background_open_does_not_wait_for_quick_check(data_dir, monkeypatch):
 
 def test_now_mode_checks_before_returning(data_dir, monkeypatch):
     """The CLI keeps the synchronous check: it has run on the caller's thread when Library() returns."""
-    from core.service import Library
+    from core.library import Library
 
     _library_with_history(data_dir).close()
     checked_on: list[str] = []
@@ -151,7 +151,7 @@ def test_now_mode_checks_before_returning(data_dir, monkeypatch):
 
 def test_damaged_schema_or_header_is_still_refused_at_open(data_dir):
     """What the cheap check covers (not SQLite, a truncated file) never gets as far as a window."""
-    from core.service import Library
+    from core.library import Library
 
     lib = _library_with_history(data_dir)
     lib.close()

@@ -85,7 +85,7 @@ def test_scanner_killed_at_random_points_resumes(tree, tmp_path, seed):
     assert report.ok, report.detail
     assert _count(db, "SELECT COUNT(*) FROM items") >= seen  # everything committed is still there
 
-    from core.service import Library
+    from core.library import Library
 
     lib = Library(data)
     resumed = lib.scan([str(tree)])
@@ -99,7 +99,7 @@ def test_scanner_killed_at_random_points_resumes(tree, tmp_path, seed):
 
 HISTORY_WRITER = r"""
 import sys, time
-from core.service import Library
+from core.library import Library
 from core.models import PlayEvent
 lib = Library(sys.argv[1])
 use_api = sys.argv[2] == "api"
@@ -126,7 +126,7 @@ def _history_mode() -> str:
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_history_writer_killed_loses_no_acknowledged_play(tmp_path, seed):
-    from core.service import Library
+    from core.library import Library
 
     data = tmp_path / "data"
     lib = Library(data)
@@ -162,7 +162,7 @@ def test_history_writer_killed_loses_no_acknowledged_play(tmp_path, seed):
 
 ANALYZER = r"""
 import sys
-from core.service import Library
+from core.library import Library
 Library(sys.argv[1]).analyze()
 """
 
@@ -174,7 +174,7 @@ ANALYSIS_FILES = 48  # three commits of the analysis queue's batch (16)
 def test_analysis_killed_at_random_points_resumes(tmp_path, seed):
     if importlib.util.find_spec("core.analysis.queue") is None:
         pytest.skip("core.analysis.queue is not built yet (the analysis stage lands separately)")
-    from core.service import Library
+    from core.library import Library
 
     root = tmp_path / "m"
     for i in range(ANALYSIS_FILES):

@@ -29,7 +29,7 @@ def _fixture_module():
 
 
 def _library_with_history(data_dir: Path):
-    from core.service import Library
+    from core.library import Library
 
     lib = Library(data_dir)
     now = time.time()
@@ -55,7 +55,7 @@ def _corrupt(db: Path) -> None:
 
 
 def test_damaged_database_is_detected_refused_and_restored(data_dir):
-    from core.service import Library
+    from core.library import Library
 
     lib = _library_with_history(data_dir)
     lib.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -109,7 +109,7 @@ def test_cli_refuses_damaged_library_and_doctor_restores(tmp_path):
 
 
 def test_not_a_database_at_all_is_refused(data_dir):
-    from core.service import Library
+    from core.library import Library
 
     (data_dir / "library.sqlite3").write_bytes(b"this is not sqlite" * 500)
     with pytest.raises(DatabaseError, match="damaged"):
@@ -119,7 +119,7 @@ def test_not_a_database_at_all_is_refused(data_dir):
 
 def test_backups_before_migrations_daily_and_rotating(data_dir, monkeypatch):
     from core.db import migrate
-    from core.service import Library
+    from core.library import Library
 
     lib = _library_with_history(data_dir)
     lib.close()
@@ -160,7 +160,7 @@ def test_backups_before_migrations_daily_and_rotating(data_dir, monkeypatch):
 @pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("schema-*.sqlite3")), ids=lambda p: p.stem)
 def test_every_released_schema_opens_and_migrates(fixture, data_dir):
     from core.db.migrate import available
-    from core.service import Library
+    from core.library import Library
 
     shutil.copy(fixture, data_dir / "library.sqlite3")
     lib = Library(data_dir)
@@ -188,7 +188,7 @@ def test_schema_fixture_for_current_release_exists():
 def test_a_locked_database_is_not_called_damaged(data_dir):
     """Another process holding an exclusive lock is 'busy', never 'damaged' (no scary restore advice)."""
     from core.db.integrity import ensure_healthy
-    from core.service import Library
+    from core.library import Library
 
     Library(data_dir).close()
     holder = sqlite3.connect(data_dir / "library.sqlite3", timeout=0)

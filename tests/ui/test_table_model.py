@@ -17,7 +17,7 @@ ROWS = 200_000
 
 @pytest.fixture(scope="module")
 def big_library(tmp_path_factory):
-    from core.service import Library
+    from core.library import Library
 
     lib = Library(tmp_path_factory.mktemp("big"))
     insert_items(lib, ROWS)

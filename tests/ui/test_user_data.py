@@ -39,7 +39,7 @@ def test_forget_history_keeps_the_library(library):
 
 
 def test_delete_all_data_removes_only_encores_files(tmp_path):
-    from core.service import Library
+    from core.library import Library
 
     data = tmp_path / "data"
     lib = Library(data)

@@ -14,14 +14,11 @@ from core.db import items as q
 from core.db.connection import Store
 from core.db.integrity import HealthCheck, open_check, raise_for
 from core.db.migrate import migrate, pending
+from core.errors import ItemNotFound
 from core.models import CancelToken, Progress
 
 ProgressFn = Callable[[Progress], None] | None
 CHECK_HOLD_S = 2.0  # background mode: quick_check starts at library.health.go() (window shown) or after this
-
-
-class ItemNotFound(LookupError):
-    """An item id or path that is not in the library."""
 
 
 class Library:
@@ -69,7 +66,13 @@ class Library:
                 self._components[name] = factory()
             return self._components[name]
 
+    def peek_component(self, name: str) -> Any | None:
+        """The helper built under `name`, or None when nobody built it yet (never builds one)."""
+        with self._lazy_lock:
+            return self._components.get(name)
+
     def drop_component(self, name: str) -> None:
+        """Forget a helper so that the next caller builds it afresh."""
         with self._lazy_lock:
             self._components.pop(name, None)
 
