@@ -1,0 +1,178 @@
+"""Typed reads and writes of what the user did: play_events, ratings, playlists, playlist_items,
+resume_positions and profiles. The only module that holds SQL for these tables.
+
+Readers take a connection and a profile; per-item readers take a list of ids and read it through
+`core.db.chunked.select_in`, so any number of ids works.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from core.db.chunked import select_in
+
+PlayRow = tuple[int, float, float, int]  # (item_id, started_at, completed, skipped)
+
+
+# ----- profiles ----------------------------------------------------------------------------------
+def ensure_profile(conn: sqlite3.Connection, name: str) -> None:
+    """Create the profile `name` when it does not exist yet (in the caller's transaction)."""
+    conn.execute("INSERT OR IGNORE INTO profiles (name, created_at) VALUES (?, ?)", (name, time.time()))
+
+
+# ----- play events: writes -----------------------------------------------------------------------
+def insert_play(conn: sqlite3.Connection, item_id: int, profile: str, started_at: float, seconds: float,
+                completed: float, skipped: bool, source: str) -> int:
+    """Store one play event; returns its id."""
+    cur = conn.execute(
+        "INSERT INTO play_events (item_id, profile, started_at, seconds, completed, skipped, source) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (item_id, profile, float(started_at), float(seconds), float(completed), int(bool(skipped)), source))
+    return int(cur.lastrowid or 0)
+
+
+def has_play_at(conn: sqlite3.Connection, item_id: int, profile: str, started_at: float) -> bool:
+    """Whether this profile already has a play of the item starting exactly at `started_at` (imports)."""
+    return conn.execute("SELECT 1 FROM play_events WHERE item_id = ? AND profile = ? AND started_at = ?",
+                        (item_id, profile, started_at)).fetchone() is not None
+
+
+# ----- play events: reads ------------------------------------------------------------------------
+def recent_plays(conn: sqlite3.Connection, profile: str, limit: int) -> list[PlayRow]:
+    """The profile's last `limit` play events, newest first: (item_id, started_at, completed, skipped)."""
+    return [tuple(r) for r in conn.execute(  # type: ignore[misc]
+        "SELECT item_id, started_at, completed, skipped FROM play_events WHERE profile = ? "
+        "ORDER BY started_at DESC LIMIT ?", (profile, limit))]
+
+
+def play_times(conn: sqlite3.Connection, profile: str, since: float | None = None) -> list[tuple[int, float, int]]:
+    """Every play of a profile (from `since` on), oldest first: (item_id, started_at, skipped)."""
+    sql = "SELECT item_id, started_at, skipped FROM play_events WHERE profile = ?"
+    params: list[Any] = [profile]
+    if since is not None:
+        sql += " AND started_at >= ?"
+        params.append(since)
+    return [tuple(r) for r in conn.execute(sql + " ORDER BY started_at", params)]  # type: ignore[misc]
+
+
+def plays_up_to(conn: sqlite3.Connection, profile: str, t: float, limit: int) -> list[tuple[int, float, int]]:
+    """The profile's last `limit` plays that started at or before `t`, newest first (ties: newest row
+    first): (item_id, started_at, skipped)."""
+    return [tuple(r) for r in conn.execute(  # type: ignore[misc]
+        "SELECT item_id, started_at, skipped FROM play_events WHERE profile = ? AND started_at <= ? "
+        "ORDER BY started_at DESC, id DESC LIMIT ?", (profile, t, limit))]
+
+
+def all_plays(conn: sqlite3.Connection) -> list[tuple[int, str, float, int]]:
+    """Every play of every profile, by profile then time: (item_id, profile, started_at, skipped)."""
+    return [tuple(r) for r in conn.execute(  # type: ignore[misc]
+        "SELECT item_id, profile, started_at, skipped FROM play_events ORDER BY profile, started_at")]
+
+
+def play_counts(conn: sqlite3.Connection, profile: str, item_ids: Sequence[int],
+                include_skips: bool = False) -> dict[int, int]:
+    """Plays per item of a profile (skips not counted unless `include_skips`); unplayed ids are absent."""
+    skip = "" if include_skips else " AND skipped = 0"
+    return {int(i): int(n) for i, n in select_in(
+        conn, "SELECT item_id, COUNT(*) FROM play_events WHERE item_id IN ({marks}) AND profile = ?" + skip
+        + " GROUP BY item_id", item_ids, after=(profile,))}
+
+
+def last_played(conn: sqlite3.Connection, profile: str, item_ids: Sequence[int],
+                include_skips: bool = False) -> dict[int, float]:
+    """When each item was last played by a profile (skips ignored unless `include_skips`); unplayed ids
+    are absent."""
+    skip = "" if include_skips else " AND skipped = 0"
+    return {int(i): float(t) for i, t in select_in(
+        conn, "SELECT item_id, MAX(started_at) FROM play_events WHERE item_id IN ({marks}) AND profile = ?" + skip
+        + " GROUP BY item_id", item_ids, after=(profile,))}
+
+
+def item_play_summary(conn: sqlite3.Connection, item_id: int, profile: str) -> tuple[int, int, float | None]:
+    """(plays not skipped, skips, last start time of any event) of one item for a profile."""
+    plays, skips, last = conn.execute(
+        "SELECT COUNT(*) - COALESCE(SUM(skipped), 0), COALESCE(SUM(skipped), 0), MAX(started_at) "
+        "FROM play_events WHERE item_id = ? AND profile = ?", (item_id, profile)).fetchone()
+    return int(plays), int(skips), last
+
+
+def play_event_count(conn: sqlite3.Connection) -> int:
+    """How many play events the library holds (every profile)."""
+    return int(conn.execute("SELECT COUNT(*) FROM play_events").fetchone()[0])
+
+
+# ----- ratings -----------------------------------------------------------------------------------
+def set_rating(conn: sqlite3.Connection, item_id: int, profile: str, value: int) -> None:
+    """Store a like (1) or dislike (-1) of an item; 0 removes the rating."""
+    if value == 0:
+        conn.execute("DELETE FROM ratings WHERE item_id = ? AND profile = ?", (item_id, profile))
+    else:
+        conn.execute("INSERT OR REPLACE INTO ratings (item_id, profile, value, rated_at) VALUES (?, ?, ?, ?)",
+                     (item_id, profile, int(value), time.time()))
+
+
+def ratings_of(conn: sqlite3.Connection, profile: str) -> dict[int, int]:
+    """Every rating of a profile: item id -> 1 (like) or -1 (dislike)."""
+    return {int(i): int(v) for i, v in conn.execute("SELECT item_id, value FROM ratings WHERE profile = ?",
+                                                    (profile,))}
+
+
+def rating_of(conn: sqlite3.Connection, item_id: int, profile: str) -> int | None:
+    """One item's rating for a profile (1 like, -1 dislike) or None."""
+    row = conn.execute("SELECT value FROM ratings WHERE item_id = ? AND profile = ?", (item_id, profile)).fetchone()
+    return int(row[0]) if row else None
+
+
+def liked_among(conn: sqlite3.Connection, profile: str, item_ids: Sequence[int]) -> set[int]:
+    """Which of `item_ids` the profile likes."""
+    return {int(r[0]) for r in select_in(
+        conn, "SELECT item_id FROM ratings WHERE item_id IN ({marks}) AND profile = ? AND value > 0",
+        item_ids, after=(profile,))}
+
+
+# ----- playlists ---------------------------------------------------------------------------------
+def add_playlist(conn: sqlite3.Connection, name: str, profile: str, source: str, note: str,
+                 item_ids: Iterable[int]) -> int:
+    """Store a playlist with its items in order; returns its id."""
+    cur = conn.execute("INSERT INTO playlists (name, profile, source, note, created_at) VALUES (?, ?, ?, ?, ?)",
+                       (name, profile, source, note, time.time()))
+    playlist_id = int(cur.lastrowid or 0)
+    conn.executemany("INSERT INTO playlist_items (playlist_id, position, item_id) VALUES (?, ?, ?)",
+                     [(playlist_id, n, item) for n, item in enumerate(item_ids)])
+    return playlist_id
+
+
+def playlist_baskets(conn: sqlite3.Connection) -> list[tuple[float, list[int]]]:
+    """Every playlist of every profile as (created_at, item ids in order)."""
+    items: dict[int, list[int]] = {}
+    for playlist_id, item_id in conn.execute(
+            "SELECT playlist_id, item_id FROM playlist_items ORDER BY playlist_id, position"):
+        items.setdefault(playlist_id, []).append(item_id)
+    return [(created, items.get(pid, [])) for pid, created in
+            conn.execute("SELECT id, created_at FROM playlists ORDER BY id").fetchall()]
+
+
+# ----- resume positions --------------------------------------------------------------------------
+def resume_position(conn: sqlite3.Connection, item_id: int, profile: str) -> float | None:
+    """Where playback of an item stopped last time (seconds), or None."""
+    row = conn.execute("SELECT seconds FROM resume_positions WHERE item_id = ? AND profile = ?",
+                       (item_id, profile)).fetchone()
+    return float(row[0]) if row else None
+
+
+def set_resume_position(conn: sqlite3.Connection, item_id: int, profile: str, seconds: float | None) -> None:
+    """Remember (or with None, forget) where playback of an item stopped."""
+    conn.execute("DELETE FROM resume_positions WHERE item_id = ? AND profile = ?", (item_id, profile))
+    if seconds is not None:
+        conn.execute("INSERT INTO resume_positions (item_id, profile, seconds, updated_at) "
+                     "VALUES (?, ?, ?, strftime('%s','now'))", (item_id, profile, float(seconds)))
+
+
+# ----- counts ------------------------------------------------------------------------------------
+def counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many ratings, playlists and profiles the library holds (for `Library.stats`)."""
+    one = lambda table: int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: E731
+    return {"ratings": one("ratings"), "playlists": one("playlists"), "profiles": one("profiles")}
