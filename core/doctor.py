@@ -1,4 +1,4 @@
-"""`encore doctor`, `backup` and `restore`: check the database, models, GPU and caches, say what to do.
+"""Health checks of a data folder (database, models, GPU, caches), manual backups and restores.
 
 Works even when the database is damaged (it never opens a Library for checking), so it is the
 way out of a broken state.
@@ -6,13 +6,11 @@ way out of a broken state.
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import os
 import shutil
 import sqlite3
 import struct
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -219,33 +217,6 @@ def run_checks(data_dir: str | os.PathLike | None, gpu: bool = True) -> dict[str
     return {"status": worst, "data_dir": str(paths.data_dir), "checks": checks}
 
 
-def _render(report: dict[str, Any]) -> str:
-    mark = {"ok": "ok  ", "warn": "WARN", "error": "FAIL"}
-    lines = [f"Encore doctor: {report['data_dir']}"]
-    for c in report["checks"]:
-        lines.append(f"  [{mark[c['status']]}] {c['name']}: {c['detail']}")
-        if c["fix"]:
-            lines.append(f"         -> {c['fix']}")
-    if "restore" in report:
-        r = report["restore"]
-        lines.append(f"Restored {r['restored_from']}" + (
-            f"; the damaged file is kept as {r['damaged_kept_as']}" if r.get("damaged_kept_as") else ""))
-    return "\n".join(lines)
-
-
-def _cmd_doctor(args: argparse.Namespace) -> int:
-    from core.cli import emit
-
-    restored = None
-    if args.restore:
-        restored = _restore(args.data_dir, None)
-    report = run_checks(args.data_dir, gpu=not args.no_gpu)
-    if restored:
-        report["restore"] = restored
-    emit(args, report, _render)
-    return 1 if report["status"] == "error" else 0
-
-
 def _restore(data_dir: str | None, source: str | None) -> dict[str, Any]:
     from core.db.backup import restore
 
@@ -253,47 +224,18 @@ def _restore(data_dir: str | None, source: str | None) -> dict[str, Any]:
     return restore(paths.db, paths.backups, source)
 
 
-def _cmd_backup(args: argparse.Namespace) -> int:
-    from core.cli import emit
+def backup_now(data_dir: str | os.PathLike | None) -> Path:
+    """Take a manual backup of a healthy library; returns the backup file."""
     from core.db.backup import take_backup
     from core.db.integrity import ensure_healthy
+    from core.errors import UserError
 
-    paths = Paths(resolve_data_dir(args.data_dir))
+    paths = Paths(resolve_data_dir(data_dir))
     ensure_healthy(paths.db, paths.backups)
     if not paths.db.exists():
-        from core.cli import UserError
-
         raise UserError(f"there is no library at {paths.data_dir} to back up")
     conn = sqlite3.connect(str(paths.db), timeout=30)
     try:
-        dest = take_backup(conn, paths.backups, reason="manual")
+        return take_backup(conn, paths.backups, reason="manual")
     finally:
         conn.close()
-    emit(args, {"backup": str(dest)}, f"Backed up to {dest}")
-    return 0
-
-
-def _cmd_restore(args: argparse.Namespace) -> int:
-    from core.cli import emit
-    from core.db.backup import list_backups
-
-    paths = Paths(resolve_data_dir(args.data_dir))
-    if args.list:
-        names = [str(p) for p in list_backups(paths.backups)]
-        emit(args, {"backups": names}, "\n".join(names) or "No backups yet.")
-        return 0
-    result = _restore(args.data_dir, args.source)
-    emit(args, result, lambda r: f"Restored {r['restored_from']}" + (
-        f"\nThe previous database is kept as {r['damaged_kept_as']}" if r["damaged_kept_as"] else ""))
-    return 0
-
-
-def register(add: Callable[..., argparse.ArgumentParser]) -> None:
-    """Add `doctor`, `backup` and `restore` to the CLI."""
-    p = add("doctor", _cmd_doctor, "check the database, models, GPU and caches, and say what to do")
-    p.add_argument("--restore", action="store_true", help="restore the newest good backup first")
-    p.add_argument("--no-gpu", action="store_true", help="skip the GPU check (it imports torch)")
-    add("backup", _cmd_backup, "take a backup of the library database now")
-    p = add("restore", _cmd_restore, "put back an automatic backup (the current file is kept aside)")
-    p.add_argument("--from", dest="source", help="a backup file (default: the newest good one)")
-    p.add_argument("--list", action="store_true", help="list the backups")

@@ -1,4 +1,9 @@
-"""Library: the one facade that ui/ and cli.py call. Stages are imported lazily on first use."""
+"""Library: the one facade of Encore. The CLI (core/cli) and the UI (ui/) call only this module.
+
+Every door of Encore is a method here (or, for the few that must work without opening a library,
+a function at the bottom). Stages are imported inside the methods that use them: lazy (start-up stays
+light) and visible to readers and tools. Stages receive this object as a `core.context.StageContext`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ import json
 import os
 import threading
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from core.config import Paths, Settings, resolve_data_dir
 from core.db import backup
@@ -15,9 +21,31 @@ from core.db.connection import Store
 from core.db.integrity import HealthCheck, open_check, raise_for
 from core.db.migrate import migrate, pending
 from core.errors import ItemNotFound
-from core.models import CancelToken, Progress
+from core.models import (
+    CancelToken,
+    Changes,
+    Explanation,
+    Hit,
+    HistoryEntry,
+    MediaItem,
+    PlayEvent,
+    PlaylistInfo,
+    Progress,
+    Reason,
+    Recommendation,
+)
+from core.recommend.reason_lines import all_reasons, reason_line, short_reason
+
+if TYPE_CHECKING:
+    from core.embed.encoder import TextEncoder
+    from core.embed.index import VectorIndex
+    from core.explain.runtime import LLMRuntime
+
+__all__ = ["Library", "ItemNotFound", "all_reasons", "reason_line", "short_reason", "doctor", "backup_now",
+           "list_backups", "restore_backup"]
 
 ProgressFn = Callable[[Progress], None] | None
+UPDATE_STAGES = ("scan", "analyze", "embed")  # the one order of the pipeline (cli and ui both call update)
 CHECK_HOLD_S = 2.0  # background mode: quick_check starts at library.health.go() (window shown) or after this
 
 
@@ -100,7 +128,8 @@ class Library:
 
     # ----- scanning ---------------------------------------------------------------------------
     def roots(self) -> list[dict[str, Any]]:
-        rows = self.store.query("SELECT * FROM roots ORDER BY path")
+        """The library's root folders, by path, with how their last scan went."""
+        rows = q.list_roots(self.store.reader())
         return [{"id": r["id"], "path": q.from_db_path(r["path"]), "status": r["last_status"],
                  "last_scan_at": r["last_scan_at"]} for r in rows]
 
@@ -113,12 +142,7 @@ class Library:
         """Forget a root folder (its items stay, marked missing; history is never deleted)."""
         path = os.path.abspath(os.path.expanduser(path))
         with self.store.write() as conn:
-            row = conn.execute("SELECT id FROM roots WHERE path = ?", (q.to_db_path(path),)).fetchone()
-            if row:
-                conn.execute("UPDATE items SET status = 'missing', root_id = NULL WHERE root_id = ? "
-                             "AND status != 'missing'", (row["id"],))
-                conn.execute("UPDATE items SET root_id = NULL WHERE root_id = ?", (row["id"],))
-                conn.execute("DELETE FROM roots WHERE id = ?", (row["id"],))
+            q.delete_root(conn, path)
 
     def scan(self, paths: list[str] | None = None, progress: ProgressFn = None,
              cancel: CancelToken | None = None):
@@ -146,8 +170,12 @@ class Library:
             "play_events": one("SELECT COUNT(*) FROM play_events"),
             "data_dir": str(self.paths.data_dir),
         }
-        for provider in _optional_providers(STATS_PROVIDERS):
-            out.update(provider(self))
+        from core.analysis import store as analysis_store
+        from core.embed import store as embed_store
+        from core.recommend import history
+
+        for part in (analysis_store.stats(self), embed_store.stats(self), history.stats(self)):
+            out.update(part)
         return out
 
     def item_row(self, ref: int | str):
@@ -168,8 +196,11 @@ class Library:
                            for s in conn.execute("SELECT * FROM sidecars WHERE item_id = ?", (row["id"],))]
         fail = conn.execute("SELECT stage, error, attempts FROM failures WHERE item_id = ?", (row["id"],)).fetchall()
         out["failures"] = [dict(f) for f in fail]
-        for provider in _optional_providers(SHOW_PROVIDERS):
-            out.update(provider(self, row))
+        from core.analysis import store as analysis_store
+        from core.recommend import history
+
+        out.update(analysis_store.show(self, row))
+        out.update(history.show(self, row))
         return json.loads(json.dumps(out, default=str))
 
     def failures(self) -> list[dict[str, Any]]:
@@ -190,41 +221,151 @@ class Library:
         params += [limit, offset]
         return [q.media_item(r) for r in self.store.query(sql, tuple(params))]
 
-    # ----- later stages (each lives in its own package) ------------------------------------------
-    def analyze(self, progress: ProgressFn = None, cancel: CancelToken | None = None) -> dict[str, Any]:
-        """Analyse every item whose audio/video analysis is missing or from an older analyser."""
-        return _stage("core.analysis.queue:analyze_pending")(self, progress=progress, cancel=cancel)
+    # ----- the pipeline: scan -> analyze -> embed ---------------------------------------------------
+    def update(self, stages: tuple[str, ...] = UPDATE_STAGES, paths: list[str] | None = None,
+               progress: ProgressFn = None, cancel: CancelToken | None = None, retry_failed: bool = False,
+               report_errors: bool = False) -> dict[str, Any]:
+        """Bring the library up to date: the chosen stages of scan -> analyze -> embed, always in that order.
+
+        Returns {"scan": ScanReport dict, "analysis": ..., "embedding": ..., "cancelled": bool} for the
+        stages that ran. A missing or broken embedding model does not fail the update: "embedding" is then
+        {"error": message} and search works on words until the model is fixed. With `report_errors`
+        (the app's upkeep process), any other error stops the remaining stages and is returned under
+        "errors" {stage: exception}; without it, it is raised.
+        """
+        from core.errors import ModelError
+
+        unknown = set(stages) - set(UPDATE_STAGES)
+        if unknown:
+            raise ValueError(f"unknown update stages {sorted(unknown)}; choose from {UPDATE_STAGES}")
+        out: dict[str, Any] = {}
+        for stage in (s for s in UPDATE_STAGES if s in stages):
+            if cancel is not None and cancel.cancelled:
+                break
+            try:
+                if stage == "scan":
+                    out["scan"] = self.scan(paths, progress=progress, cancel=cancel).to_dict()
+                elif stage == "analyze":
+                    out["analysis"] = self.analyze(progress=progress, cancel=cancel, retry_failed=retry_failed)
+                else:
+                    try:
+                        out["embedding"] = self.embed(progress=progress, cancel=cancel)
+                    except ModelError as exc:
+                        out["embedding"] = {"error": str(exc)}
+            except Exception as exc:
+                if not report_errors:
+                    raise
+                out["errors"] = {stage: exc}
+                break
+        out["cancelled"] = bool(cancel is not None and cancel.cancelled)
+        return out
+
+    def analyze(self, progress: ProgressFn = None, cancel: CancelToken | None = None,
+                retry_failed: bool = False) -> dict[str, Any]:
+        """Analyse every item whose audio/video analysis is missing or from an older analyser
+        (`retry_failed`: also the files that failed before and did not change)."""
+        from core.analysis.queue import analyze_pending
+
+        return analyze_pending(self, progress=progress, cancel=cancel, retry_failed=retry_failed)
 
     def embed(self, progress: ProgressFn = None, cancel: CancelToken | None = None) -> dict[str, Any]:
-        """Embed every item whose description text changed or that the current model has not seen."""
-        return _stage("core.embed.pipeline:embed_pending")(self, progress=progress, cancel=cancel)
+        """Embed every item whose description text changed or that the current model has not seen.
+        Raises core.errors.ModelError when the model folder is missing or broken."""
+        from core.embed.pipeline import embed_pending
 
-    def search(self, query: str, limit: int = 20, kind: str | None = None, profile: str | None = None):
+        return embed_pending(self, progress=progress, cancel=cancel)
+
+    # ----- shared heavy parts (built once, on first use) -------------------------------------------
+    def encoder(self) -> TextEncoder:
+        """The sentence-transformers encoder of the configured model and device."""
+        from core.embed.store import encoder
+
+        return encoder(self)
+
+    def vector_index(self) -> VectorIndex:
+        """The in-memory index of the configured model's description vectors."""
+        from core.embed.store import vector_index
+
+        return vector_index(self)
+
+    def llm(self) -> LLMRuntime:
+        """The local LLM runtime of the configured GGUF (loaded on first generation)."""
+        from core.explain.runtime import runtime_for
+
+        return runtime_for(self)
+
+    def llm_status(self) -> dict[str, Any]:
+        """Which GGUF, whether it is loaded, and why not, in words for the status bar."""
+        from core.explain.service import llm_status
+
+        return llm_status(self)
+
+    # ----- asking -------------------------------------------------------------------------------
+    def search(self, query: str, limit: int = 20, kind: str | None = None,
+               profile: str | None = None) -> list[Hit]:
         """Natural-language search: a list of Hit (item, score, reasons)."""
-        return _stage("core.search.engine:search")(self, query, limit=limit, kind=kind,
-                                                  profile=profile or self.settings.profile)
+        from core.search.engine import search
+
+        return search(self, query, limit=limit, kind=kind, profile=profile or self.settings.profile)
 
     def recommend(self, seed: int | str | None = None, mode: str = "for-you", kind: str | None = None,
-                  limit: int = 20, profile: str | None = None):
+                  limit: int = 20, profile: str | None = None) -> list[Recommendation]:
         """Recommendations with reasons: a list of Recommendation."""
-        return _stage("core.recommend.engine:recommend")(self, seed=seed, mode=mode, kind=kind, limit=limit,
-                                                        profile=profile or self.settings.profile)
+        from core.recommend.engine import recommend
 
-    def record_play(self, event) -> int:
+        return recommend(self, seed=seed, mode=mode, kind=kind, limit=limit,
+                         profile=profile or self.settings.profile)
+
+    def rebuild_neighbours(self) -> dict[str, Any]:
+        """Recompute every item's item-item neighbours from the whole history."""
+        from core.recommend.neighbours import rebuild
+
+        return rebuild(self)
+
+    def explain_recommendations(self, recs: list[Recommendation],
+                                seed: int | str | None = None) -> list[Explanation]:
+        """An explanation for each of these picks, from the reasons they already carry."""
+        from core.explain.service import explain_recommendations
+
+        return explain_recommendations(self, recs, seed=seed)
+
+    # ----- the user's history ----------------------------------------------------------------------
+    def record_play(self, event: PlayEvent) -> int:
         """Store one PlayEvent; returns its id."""
-        return _stage("core.recommend.history:record_play")(self, event)
+        from core.recommend.history import record_play
+
+        return record_play(self, event)
 
     def rate(self, ref: int | str, value: str, profile: str | None = None) -> None:
         """like | dislike | none."""
-        return _stage("core.recommend.history:rate")(self, ref, value, profile or self.settings.profile)
+        from core.recommend.history import rate
+
+        rate(self, ref, value, profile or self.settings.profile)
 
     def import_history(self, path: str, profile: str | None = None) -> dict[str, Any]:
         """Import a ListenBrainz JSON, Last.fm CSV or M3U playlist; returns matched/unmatched counts."""
-        return _stage("core.recommend.importers:import_history")(self, path, profile or self.settings.profile)
+        from core.recommend.importers import import_history
 
-    def explain(self, ref: int | str, seed: int | str | None = None, reasons=None, on_token=None):
-        """A grounded explanation (LLM when it passes the checker, else a template)."""
-        return _stage("core.explain.service:explain")(self, ref, seed=seed, reasons=reasons, on_token=on_token)
+        return import_history(self, path, profile or self.settings.profile)
+
+    def explain(self, ref: int | str, seed: int | str | None = None, reasons: list[Reason] | None = None,
+                on_token: Callable[[str], None] | None = None) -> Explanation:
+        """A grounded explanation (LLM when it passes the checker, else a template) of why `ref` was
+        picked (because of `seed`). Without `reasons`, the recommender's reasons for the item are
+        used when it lists it among its top 200 (more like `seed`, or for you); the explain stage
+        completes them, or builds provable ones when the recommender does not list the item."""
+        from core.explain.service import explain
+
+        recommended = None
+        if reasons is None:
+            item_id = self.item_row(ref)["id"]
+            try:
+                recs = (self.recommend(seed=seed, mode="more-like", limit=200) if seed is not None
+                        else self.recommend(limit=200))
+            except Exception:  # noqa: BLE001 - a failing recommender must not break explanations
+                recs = []
+            recommended = next((list(r.reasons) for r in recs if r.item.id == item_id), None)
+        return explain(self, ref, seed=seed, reasons=reasons, recommended=recommended, on_token=on_token)
 
     # ----- the user's own data (player resume points, "forget my history", "delete all data") ---------
     def resume_position(self, ref: int | str, profile: str | None = None) -> float | None:
@@ -279,6 +420,118 @@ class Library:
         except OSError:
             pass  # the user keeps other files there
 
+    # ----- for the screens (history, playlists, lists) -----
+    # What each method that writes changes; every other method only reads. The UI asks `changes_by`
+    # after an operation finished and tells its screens with one "library changed" signal.
+    WRITES = {
+        "scan": Changes(items=True, details=True),
+        "update": Changes(items=True, details=True),
+        "add_root": Changes(items=True),
+        "remove_root": Changes(items=True, details=True),
+        "analyze": Changes(items=True, details=True),  # posters of videos come from their analysis
+        "embed": Changes(details=True),
+        "rebuild_neighbours": Changes(details=True),
+        "record_play": Changes(plays=True),
+        "rate": Changes(ratings=True),
+        "import_history": Changes(plays=True, playlists=True),
+        "forget_history": Changes(plays=True, ratings=True),
+        "save_settings": Changes(settings=True),
+        "delete_all_data": Changes.everything(),
+    }
+
+    def changes_by(self, operation: str | Callable[..., Any], **arguments: Any) -> Changes:
+        """What a finished call of one of this Library's methods changed (an empty Changes for a read).
+        `arguments` are the call's keyword arguments: they name the played or rated item, a new profile."""
+        import dataclasses
+
+        name = operation if isinstance(operation, str) else operation.__name__
+        if not callable(getattr(Library, name, None)):
+            raise ValueError(f"{name!r} is not a Library method")
+        changes = self.WRITES.get(name, Changes())
+        if name == "save_settings" and "profile" in arguments:  # plays, likes and playlists are per profile
+            changes |= Changes(plays=True, ratings=True, playlists=True)
+        event = arguments.get("event")
+        item = event.item_id if name == "record_play" and event is not None else \
+            arguments.get("ref") if name == "rate" else None
+        if isinstance(item, int):
+            changes = dataclasses.replace(changes, item_ids=frozenset({item}))
+        return changes
+
+    def item(self, ref: int | str) -> MediaItem:
+        """One item as the screens show it (the title is the file name when the file has no title tag)."""
+        import dataclasses
+
+        from core.text import display_path
+
+        row = self.item_row(ref)
+        item = q.media_item(row)
+        return item if item.title else dataclasses.replace(item, title=display_path(q.from_db_path(row["filename"])))
+
+    def file_path(self, ref: int | str) -> str:
+        """The file-system path of an item, for opening it (MediaItem.path is made printable instead)."""
+        return q.from_db_path(self.item_row(ref)["path"])
+
+    def has_items(self, kind: str) -> bool:
+        """Whether the library holds at least one present item of `kind` ("audio" / "video")."""
+        from core.db.search import has_kind
+
+        return has_kind(self.store.reader(), kind)
+
+    def item_counts(self) -> dict[str, int]:
+        """Present items per kind and the files that failed: {"audio": n, "video": m, "failed": k}."""
+        conn = self.store.reader()
+        return {**q.kind_counts(conn), "failed": q.failure_count(conn)}
+
+    def item_ids(self, kind: str | None = None, filter_text: str = "", sort: str = "title",
+                 descending: bool = False) -> list[int]:
+        """Ids of the present items in list order: of one kind, with every word of `filter_text` matching
+        (as a prefix) a title, name, album, genre, tag or lyric, sorted by a list column
+        (title, artist, album, genre, year, duration, height, added_at). Runs on the caller's thread."""
+        from core.db.search import fts_query
+
+        return q.listed_ids(self.store.reader(), kind, fts_query(filter_text), sort, descending)
+
+    def item_rows(self, ids: list[int]) -> dict[int, dict[str, Any]]:
+        """{id: its list columns} for a page of a list: id, path (a str), kind, title, artist, album, genre,
+        year, duration, width, height, added_at, cover_path, poster_path."""
+        return q.listed_rows(self.store.reader(), ids)
+
+    def recently_added(self, limit: int = 16) -> list[MediaItem]:
+        """The present items added last, newest first."""
+        return q.recent_items(self.store.reader(), limit)
+
+    def history(self, limit: int = 500, profile: str | None = None) -> list[HistoryEntry]:
+        """The latest plays of a profile (default: the current one), newest first."""
+        from core.db import history
+
+        rows = history.play_history(self.store.reader(), profile or self.settings.profile, limit)
+        return [HistoryEntry(id=r["id"], item_id=r["item_id"], started_at=float(r["started_at"]),
+                             seconds=float(r["seconds"]), completed=float(r["completed"]),
+                             skipped=bool(r["skipped"]), source=r["source"], title=r["title"] or "",
+                             artist=r["artist"] or "", kind=r["kind"]) for r in rows]
+
+    def last_played(self, profile: str | None = None) -> tuple[int, str] | None:
+        """(item id, title) of the latest play that was not a skip, or None."""
+        from core.db import history
+
+        return history.latest_play(self.store.reader(), profile or self.settings.profile)
+
+    def playlists(self, profile: str | None = None) -> list[PlaylistInfo]:
+        """The playlists of a profile (made, imported, generated), newest first."""
+        from core.db import history
+
+        return [PlaylistInfo(id=r["id"], name=r["name"], source=r["source"], note=r["note"], size=r["n"])
+                for r in history.playlists_of(self.store.reader(), profile or self.settings.profile)]
+
+    def playlist_items(self, playlist_id: int) -> list[MediaItem]:
+        """The items of one playlist, in its order."""
+        from core.db import history
+
+        conn = self.store.reader()
+        ids = history.playlist_item_ids(conn, playlist_id)
+        rows = q.items_by_ids(conn, ids)
+        return [q.media_item(rows[i]) for i in ids if i in rows]
+
 
 def _migrations_pending(db_path) -> bool:
     """Whether opening this database will run migrations (read with a plain, read-only connection)."""
@@ -294,35 +547,35 @@ def _migrations_pending(db_path) -> bool:
         conn.close()
 
 
-def _stage(target: str) -> Callable[..., Any]:
-    """Import a stage function ("module:function") on first use: keeps start-up light."""
-    import importlib
-
-    module_name, func_name = target.split(":")
-    return getattr(importlib.import_module(module_name), func_name)
-
-
-def _optional_providers(targets: list[str]) -> list[Callable[..., Any]]:
-    """Stage hooks that exist in this build (a stage not yet built is simply absent)."""
-    found = []
-    for target in targets:
-        try:
-            found.append(_stage(target))
-        except (ImportError, AttributeError):
-            continue
-    return found
-
-
 # What "forget my history" deletes (a stage that derives tables from the history adds them here).
 HISTORY_TABLES = ["play_events", "ratings", "resume_positions"]
 
-# Each stage adds keys to `stats()` and `show()` through a function in its own package.
-STATS_PROVIDERS = [
-    "core.analysis.store:stats",
-    "core.embed.store:stats",
-    "core.recommend.history:stats",
-]
-SHOW_PROVIDERS = [
-    "core.analysis.store:show",
-    "core.recommend.history:show",
-]
+
+# ----- doors that work without opening a library (a damaged database is their reason to exist) ------
+def doctor(data_dir: str | os.PathLike | None, gpu: bool = True) -> dict[str, Any]:
+    """Check the database, models, GPU and caches of a data folder; says what to do about each problem."""
+    from core.doctor import run_checks
+
+    return run_checks(data_dir, gpu=gpu)
+
+
+def backup_now(data_dir: str | os.PathLike | None) -> Path:
+    """Take a manual backup of a healthy library; returns the backup file."""
+    from core.doctor import backup_now
+
+    return backup_now(data_dir)
+
+
+def list_backups(data_dir: str | os.PathLike | None) -> list[Path]:
+    """The automatic and manual backups of a data folder, newest first."""
+    from core.db.backup import list_backups
+
+    return list_backups(Paths(resolve_data_dir(data_dir)).backups)
+
+
+def restore_backup(data_dir: str | os.PathLike | None, source: str | None = None,
+                   force: bool = False) -> dict[str, Any]:
+    """Put back a backup (the newest good one when `source` is None); the current file is kept aside."""
+    from core.doctor import _restore
+
+    return _restore(data_dir, source, force=force) if force else _restore(data_dir, source)

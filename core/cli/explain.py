@@ -7,16 +7,17 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from core.cli.output import emit, open_library
+from core.models import Explanation
 
-def explanation_dict(expl: Any) -> dict[str, Any]:
+
+def explanation_dict(expl: Explanation) -> dict[str, Any]:
     """The JSON shape of an Explanation (also used for `recommend --explain`)."""
     return {"item": expl.item_id, "text": expl.text, "source": expl.source, "evidence": list(expl.evidence),
             "model": expl.model, "seconds": expl.seconds}
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from core.cli import emit, open_library
-
     lib = open_library(args)
     if args.no_llm:
         lib.settings.llm_enabled = False  # this run only; not saved

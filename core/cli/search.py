@@ -1,18 +1,22 @@
-"""`search` subcommand: natural-language search from the command line."""
+"""`search`: natural-language search from the command line."""
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
+
+from core.cli.output import emit, open_library
+from core.models import Hit
 
 
-def hit_dict(hit) -> dict:
+def hit_dict(hit: Hit) -> dict[str, Any]:
     """The JSON shape of one search result."""
     item = hit.item
     return {"id": item.id, "title": item.title, "artist": item.artist, "kind": item.kind, "path": item.path,
             "score": round(hit.score, 4), "reasons": [r.to_dict() for r in hit.reasons]}
 
 
-def _human(rows: list[dict]) -> str:
+def _human(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "No matches."
     lines = []
@@ -31,19 +35,13 @@ def _human(rows: list[dict]) -> str:
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
-    from core.cli import UserError, emit, open_library
-    from core.embed.encoder import ModelError
-
-    lib = open_library(args)
-    try:
-        hits = lib.search(args.query, limit=args.limit, kind=args.kind)
-    except ModelError as exc:
-        raise UserError(str(exc)) from exc
+    hits = open_library(args).search(args.query, limit=args.limit, kind=args.kind)
     emit(args, [hit_dict(h) for h in hits], _human)
     return 0
 
 
 def register(add) -> None:
+    """Add `search`."""
     p = add("search", _cmd_search, "natural-language search (\"upbeat songs for running\")")
     p.add_argument("query")
     p.add_argument("--limit", type=int, default=20)

@@ -1,36 +1,54 @@
-"""CLI: play, rate, history import, recommend."""
+"""`play`, `rate`, `history import`, `recommend`: the user's history and what Encore makes of it."""
 
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from datetime import datetime
+from typing import Any
+
+from core.cli.explain import explanation_dict
+from core.cli.output import emit, open_library
+from core.errors import UserError
+from core.library import reason_line
+from core.models import PlayEvent
+
+EARLIEST_PLAY = datetime(1970, 1, 2).timestamp()
+FUTURE_SLACK_S = 24 * 3600  # a clock a day ahead is a wrong clock, not a play from the future
 
 
-def _at(value: str | None) -> float:
+def parse_at(value: str | None, now: float | None = None) -> float:
+    """--at: an ISO date/time or a Unix time, between 1970 and tomorrow."""
+    now = time.time() if now is None else now
     if not value:
-        return time.time()
+        return now
     try:
-        return float(value)
+        stamp = float(value)
     except ValueError:
-        pass
-    from core.cli import UserError
+        try:
+            stamp = datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except (ValueError, OverflowError, OSError) as exc:
+            raise UserError(f"--at must be an ISO date/time or a Unix time, not {value!r}") from exc
+    if not math.isfinite(stamp) or not EARLIEST_PLAY <= stamp <= now + FUTURE_SLACK_S:
+        raise UserError(f"--at {value!r} is not a time a play can have happened (1970 .. today)")
+    return stamp
 
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise UserError(f"--at must be an ISO date/time or a Unix time, not {value!r}") from exc
-    return dt.timestamp()
+
+def parse_seconds(value: float | None, duration: float | None) -> float:
+    """--seconds: how long it played; default the whole item. Never negative, NaN or infinite."""
+    if value is None:
+        return float(duration or 0.0)
+    if not math.isfinite(value) or value < 0:
+        raise UserError(f"--seconds must be a number of seconds >= 0, not {value}")
+    return float(value)
 
 
 def _cmd_play(args: argparse.Namespace) -> int:
-    from core.cli import emit, open_library
-    from core.models import PlayEvent
-
     lib = open_library(args)
     row = lib.item_row(args.item)
-    seconds = args.seconds if args.seconds is not None else (row["duration"] or 0.0)
-    ev = PlayEvent(item_id=row["id"], started_at=_at(args.at), seconds=float(seconds), skipped=args.skipped,
+    ev = PlayEvent(item_id=row["id"], started_at=parse_at(args.at),
+                   seconds=parse_seconds(args.seconds, row["duration"]), skipped=args.skipped,
                    source="cli", profile=args.profile or lib.settings.profile)
     event_id = lib.record_play(ev)
     emit(args, {"id": event_id, "item": row["id"], "title": row["title"], "skipped": ev.skipped,
@@ -40,8 +58,6 @@ def _cmd_play(args: argparse.Namespace) -> int:
 
 
 def _cmd_rate(args: argparse.Namespace) -> int:
-    from core.cli import emit, open_library
-
     lib = open_library(args)
     lib.rate(args.item, args.value, args.profile)
     emit(args, {"item": args.item, "rating": args.value}, f"Rated {args.item}: {args.value}.")
@@ -49,12 +65,9 @@ def _cmd_rate(args: argparse.Namespace) -> int:
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
-    from core.cli import emit, open_library
+    report = open_library(args).import_history(args.file, args.profile)
 
-    lib = open_library(args)
-    report = lib.import_history(args.file, args.profile)
-
-    def human(d: dict) -> str:
+    def human(d: dict[str, Any]) -> str:
         lines = [f"Imported {d['file']} ({d['format']}): {d['matched']} of {d['rows']} rows matched, "
                  f"{d['unmatched']} unmatched, {d['events_added']} plays added."]
         lines += [f"  unmatched: {r.get('artist', '')} - {r.get('title', '')} {r.get('path', '')}".rstrip()
@@ -66,14 +79,11 @@ def _cmd_history(args: argparse.Namespace) -> int:
 
 
 def _cmd_recommend(args: argparse.Namespace) -> int:
-    from core.cli import UserError, emit, open_library
-    from core.recommend.reason_lines import reason_line
-
+    if args.limit < 1:
+        raise UserError(f"--limit must be at least 1, not {args.limit}")
     lib = open_library(args)
     if args.rebuild:
-        from core.recommend.neighbours import rebuild
-
-        rebuild(lib)
+        lib.rebuild_neighbours()
     try:
         recs = lib.recommend(seed=args.seed, mode=args.mode, kind=args.kind, limit=args.limit, profile=args.profile)
     except ValueError as exc:
@@ -81,13 +91,10 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     data = [{"id": r.item.id, "title": r.item.title, "artist": r.item.artist, "kind": r.item.kind,
              "score": r.score, "reasons": [x.to_dict() for x in r.reasons]} for r in recs]
     if args.explain:
-        from core.explain.commands import explanation_dict
-        from core.explain.service import explain_recommendations
-
-        for row, expl in zip(data, explain_recommendations(lib, recs, seed=args.seed), strict=True):
+        for row, expl in zip(data, lib.explain_recommendations(recs, seed=args.seed), strict=True):
             row["explanation"] = explanation_dict(expl)
 
-    def human(rows: list) -> str:
+    def human(rows: list[dict[str, Any]]) -> str:
         if not rows:
             return "Nothing to recommend yet: play a few items first."
         out = []
@@ -104,6 +111,7 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
 
 
 def register(add) -> None:
+    """Add `play`, `rate`, `history` and `recommend`."""
     p = add("play", _cmd_play, "record that you played (or skipped) an item")
     p.add_argument("item")
     p.add_argument("--at", help="when (ISO date/time or Unix time; default now)")
