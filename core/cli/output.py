@@ -15,7 +15,10 @@ from core.models import Progress
 
 def open_library(args: argparse.Namespace) -> Library:
     """The library of --data-dir (or ENCORE_DATA_DIR / the platform default), integrity-checked now."""
-    return Library(args.data_dir)
+    library = Library(args.data_dir)
+    for problem in library.settings.problems:  # said once per command, on stderr (stdout stays parseable)
+        print(f"encore: warning: {problem}", file=sys.stderr)
+    return library
 
 
 def _finite(value: Any) -> Any:
