@@ -193,5 +193,16 @@ class Paths:
         return self.data_dir / "backups"
 
     def ensure(self) -> None:
+        """Create the folders Encore writes to; raises DataDirError (a plain message) when it cannot."""
+        from core.errors import DataDirError
+
         for p in (self.data_dir, self.cache, self.covers, self.keyframes, self.numba_cache):
-            p.mkdir(parents=True, exist_ok=True)
+            try:
+                p.mkdir(parents=True, exist_ok=True)
+            except FileExistsError as exc:
+                raise DataDirError(f"the data folder {self.data_dir} cannot be used: {exc.filename} is a file, "
+                                   "not a folder. Choose another folder with --data-dir") from exc
+            except OSError as exc:
+                raise DataDirError(f"the data folder {self.data_dir} cannot be used: "
+                                   f"{exc.strerror or exc} ({exc.filename or p}). "
+                                   "Choose another folder with --data-dir") from exc

@@ -25,6 +25,10 @@ class DamagedDatabaseError(DatabaseError):
     """The database file failed its integrity check; Encore will not write to it."""
 
 
+class DataDirError(EncoreError, OSError):
+    """The data folder cannot be used (it is a file, under a file, read-only, or full)."""
+
+
 class ModelError(EncoreError, RuntimeError):
     """The embedding model folder is missing or not a sentence-transformers model."""
 
