@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from core.cli.output import emit, open_library
+from core.errors import UserError
 from core.models import Hit
 
 
@@ -35,6 +36,8 @@ def _human(rows: list[dict[str, Any]]) -> str:
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise UserError(f"--limit must be at least 1, not {args.limit}")
     hits = open_library(args).search(args.query, limit=args.limit, kind=args.kind)
     emit(args, [hit_dict(h) for h in hits], _human)
     return 0

@@ -96,3 +96,16 @@ def test_output_piped_to_head_ends_quietly(scanned, tmp_path):
           f"{sys.executable} main.py --data-dir {data} stats | head -n 1 >/dev/null"
     out = subprocess.run(["/bin/sh", "-c", cmd], cwd=root, capture_output=True, text=True, timeout=120)
     assert "Traceback" not in out.stderr and "BrokenPipe" not in out.stderr
+
+
+def test_a_file_given_as_a_root_is_refused_and_never_becomes_an_offline_root(scanned, capsys):
+    data, root, junk, _ = scanned
+    d = ["--data-dir", str(data)]
+    for target in ("/dev/null", str(junk)):
+        assert main(d + ["scan", target]) == 2
+        assert "not a folder" in capsys.readouterr().err
+    assert main(d + ["stats", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["roots"] == 1
+    for limit in ("0", "-1"):
+        assert main(d + ["search", "--limit", limit, "song"]) == 2
+        assert main(d + ["recommend", "--limit", limit]) == 2
