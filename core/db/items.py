@@ -155,3 +155,16 @@ def record_failure(conn: sqlite3.Connection, path: str, stage: str, error: str,
 
 def clear_failure(conn: sqlite3.Connection, path: str, stage: str) -> None:
     conn.execute("DELETE FROM failures WHERE path = ? AND stage = ?", (to_db_path(path), stage))
+
+
+# ----- readers for the recommender (appended by the recommend stage) ------------------------------
+def present_item_keys(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """(id, path, artist, album_artist, title, duration) of every item not missing (history import matching)."""
+    return conn.execute("SELECT id, path, artist, album_artist, title, duration FROM items "
+                        "WHERE status != 'missing'").fetchall()
+
+
+def newest_items(conn: sqlite3.Connection, kind: str | None, limit: int) -> list[sqlite3.Row]:
+    """The `limit` most recently added playable items (of one kind when given), newest first."""
+    sql = "SELECT * FROM items WHERE status = 'ok'" + (" AND kind = ?" if kind else "") + " ORDER BY added_at DESC LIMIT ?"
+    return conn.execute(sql, ((kind,) if kind else ()) + (limit,)).fetchall()

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from core.context import StageContext
 from core.explain.evidence import display_name, short_word
 from core.explain.gguf import LLMError
 from core.explain.grammar import choice_grammar, intent_grammar
@@ -32,8 +33,8 @@ KIND_WORDS = {"audio": {"song", "songs", "track", "tracks", "music", "tune", "tu
               "video": {"film", "films", "movie", "movies", "video", "videos", "clip", "clips"}}
 
 
-def _llm_ready(library: Any, setting: str | None = None) -> bool:
-    s = library.settings
+def _llm_ready(ctx: StageContext, setting: str | None = None) -> bool:
+    s = ctx.settings
     return bool(s.llm_enabled and (setting is None or getattr(s, setting, False)))
 
 
@@ -81,10 +82,10 @@ def ground_intent(raw: dict[str, Any], query: str) -> dict[str, Any]:
     return out
 
 
-def parse_query_with_llm(library: Any, query: str) -> dict[str, Any] | None:
+def parse_query_with_llm(ctx: StageContext, query: str) -> dict[str, Any] | None:
     """Search intent from the LLM (grammar-constrained JSON, then grounded in the query), or None
     when the setting is off, the model is unavailable or its answer is unusable (use the rules)."""
-    if not _llm_ready(library, "llm_query_parsing"):
+    if not _llm_ready(ctx, "llm_query_parsing"):
         return None
     query = clean_text(query, max_chars=MAX_QUERY_CHARS)
     if not query:
@@ -92,20 +93,20 @@ def parse_query_with_llm(library: Any, query: str) -> dict[str, Any] | None:
     messages = [{"role": "system", "content": system_prompt("query_intent")},
                 {"role": "user", "content": fence([f"search: {query}"])}]
     try:
-        gen = runtime_for(library).generate(messages, max_tokens=200, temperature=0.0, grammar=intent_grammar())
+        gen = runtime_for(ctx).generate(messages, max_tokens=200, temperature=0.0, grammar=intent_grammar())
         raw = json.loads(gen.text)
     except (LLMError, ValueError):
         return None
     return ground_intent(raw, query) if isinstance(raw, dict) else None
 
 
-def intent_parser(library: Any) -> Callable[[str], Any]:
+def intent_parser(ctx: StageContext) -> Callable[[str], Any]:
     """A `str -> core.search.intent.Intent` parser: the rules, completed by grounded LLM fields."""
     def parse(query: str) -> Any:
         from core.search.intent import parse_rules
 
         intent = parse_rules(query)
-        extra = parse_query_with_llm(library, query) or {}
+        extra = parse_query_with_llm(ctx, query) or {}
         if extra.get("kind") and not intent.kind:
             intent.kind = extra["kind"]
         for g in extra.get("genres", []):
@@ -182,17 +183,17 @@ def playlist_candidates(items: list[Any], reasons: Any) -> tuple[list[str], list
     return titles, list(dict.fromkeys(notes))
 
 
-def playlist_note(library: Any, items: list[Any], reasons: Any = None) -> tuple[str, str]:
+def playlist_note(ctx: StageContext, items: list[Any], reasons: Any = None) -> tuple[str, str]:
     """A title and a one-line note for a generated playlist/radio. The LLM (when enabled) picks among
     grounded candidates with a grammar; without it the first candidates are used."""
     titles, notes = playlist_candidates(items, reasons)
-    if not _llm_ready(library) or (len(titles) == 1 and len(notes) == 1):
+    if not _llm_ready(ctx) or (len(titles) == 1 and len(notes) == 1):
         return titles[0], notes[0]
     facts = [f"title idea: {t}" for t in titles] + [f"line idea: {n}" for n in notes]
     messages = [{"role": "system", "content": system_prompt("playlist_note")},
                 {"role": "user", "content": fence(facts) + "\nPick the best title."}]
     try:
-        runtime = runtime_for(library)
+        runtime = runtime_for(ctx)
         title = runtime.generate(messages, max_tokens=30, temperature=0.0, grammar=choice_grammar(titles)).text
         messages[1]["content"] = fence(facts) + f"\nTitle: {title}\nPick the best line."
         note = runtime.generate(messages, max_tokens=40, temperature=0.0, grammar=choice_grammar(notes)).text

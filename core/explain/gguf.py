@@ -7,9 +7,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-
 from core.errors import LLMError  # noqa: E402,F401 - raised here, defined with the other user errors
-
 
 # GGUF value types -> struct format (fixed-size ones); 8 = string, 9 = array.
 _FIXED = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}

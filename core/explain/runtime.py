@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.context import StageContext
 from core.explain.gguf import GGUFInfo, LLMError, check_fits, read_gguf
 
 BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -149,9 +150,10 @@ class LLMRuntime:
         self.load_seconds = 0.0
 
     @classmethod
-    def from_settings(cls, library: Any) -> LLMRuntime:
-        s = library.settings
-        return cls(s.llm_model, s.llm_context, s.llm_threads, s.llm_gpu_layers, cache_dir=library.paths.cache)
+    def from_settings(cls, ctx: StageContext) -> LLMRuntime:
+        """A runtime for the library's LLM settings (not loaded yet)."""
+        s = ctx.settings
+        return cls(s.llm_model, s.llm_context, s.llm_threads, s.llm_gpu_layers, cache_dir=ctx.paths.cache)
 
     @property
     def name(self) -> str:
@@ -265,8 +267,8 @@ class LLMRuntime:
                 self._llama = None
 
 
-def runtime_for(library: Any) -> LLMRuntime:
+def runtime_for(ctx: StageContext) -> LLMRuntime:
     """The library's shared runtime (one per settings combination), built lazily."""
-    s = library.settings
+    s = ctx.settings
     key = f"llm:{s.llm_model}|{s.llm_context}|{s.llm_threads}|{s.llm_gpu_layers}"
-    return library.component(key, lambda: LLMRuntime.from_settings(library))
+    return ctx.component(key, lambda: LLMRuntime.from_settings(ctx))

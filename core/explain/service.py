@@ -1,6 +1,7 @@
 """Grounded explanations: the LLM rephrases the Reasons, the checker decides, templates are the fallback.
 
-`explain(library, ref, seed=, reasons=, on_token=)` is what `Library.explain` calls. Streaming:
+`explain(ctx, ref, seed=, reasons=, recommended=, on_token=)` is what `Library.explain` calls, with the
+caller's Reasons or the recommender's Reasons for the item (this stage never asks the recommender). Streaming:
 `on_token` receives text pieces only after the words so far have passed the checker's prefix rules
 (generation stops at the first unsupported word). If the finished answer still fails (too short,
 misses the main reason), the returned Explanation carries the template instead and the caller
@@ -9,13 +10,15 @@ replaces what it streamed.
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+from core.context import StageContext
+from core.db import explanations as cache
 from core.explain.checker import Grounding, Verdict
 from core.explain.evidence import Evidence
 from core.explain.gguf import LLMError
@@ -30,9 +33,9 @@ MAX_TOKENS = {"constrained": 90, "free": 80}
 FREE_MIN_BILLIONS = 1.0  # models this size or larger get the free-text path by default
 
 
-def explain_mode(library: Any, runtime: LLMRuntime) -> str:
+def explain_mode(ctx: StageContext, runtime: LLMRuntime) -> str:
     """constrained (grammar slots; for tiny models) or free (checked rewrite; for 1B+ models)."""
-    mode = str((library.settings.extra or {}).get("llm_explain_mode", "auto"))
+    mode = str((ctx.settings.extra or {}).get("llm_explain_mode", "auto"))
     if mode in ("constrained", "free"):
         return mode
     billions = runtime.info.parameters
@@ -78,27 +81,23 @@ def _tidy(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def _cache_get(library: Any, item_id: int, key: str, model: str) -> sqlite3.Row | None:
+def _cache_get(ctx: StageContext, item_id: int, key: str, model: str) -> sqlite3.Row | None:
     try:
-        return library.store.reader().execute(
-            "SELECT text, source FROM explanations WHERE item_id = ? AND reasons_hash = ? AND model = ?",
-            (item_id, key, model)).fetchone()
+        return cache.cached(ctx.store.reader(), item_id, key, model)
     except sqlite3.OperationalError:
         return None
 
 
-def _cache_put(library: Any, item_id: int, key: str, model: str, text: str, source: str,
+def _cache_put(ctx: StageContext, item_id: int, key: str, model: str, text: str, source: str,
                problems: list[str]) -> None:
     try:
-        with library.store.write() as conn:
-            conn.execute("INSERT OR REPLACE INTO explanations (item_id, reasons_hash, model, text, source, "
-                         "problems, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         (item_id, key, model, text, source, json.dumps(problems[:5]), time.time()))
+        with ctx.store.write() as conn:
+            cache.store(conn, item_id, key, model, text, source, problems)
     except sqlite3.Error:
         pass  # a cache that cannot be written only costs time
 
 
-def explain_evidence(library: Any, ev: Evidence, on_token: Callable[[str], None] | None = None) -> Explanation:
+def explain_evidence(ctx: StageContext, ev: Evidence, on_token: Callable[[str], None] | None = None) -> Explanation:
     """The explanation of prepared evidence (LLM when enabled and accepted, else the template)."""
     start = time.perf_counter()
     template = template_explanation(ev)
@@ -108,14 +107,14 @@ def explain_evidence(library: Any, ev: Evidence, on_token: Callable[[str], None]
         return Explanation(item_id=ev.item_id, text=text, source=source, evidence=evidence, model=model,
                            seconds=round(time.perf_counter() - start, 3))
 
-    if not library.settings.llm_enabled:
+    if not ctx.settings.llm_enabled:
         return done(template, "template")
     try:
-        runtime = runtime_for(library)
-        mode = explain_mode(library, runtime)
+        runtime = runtime_for(ctx)
+        mode = explain_mode(ctx, runtime)
         model = f"{runtime.name}|{mode}|p{PROMPT_VERSION}"
         key = ev.digest()
-        cached = _cache_get(library, ev.item_id, key, model)
+        cached = _cache_get(ctx, ev.item_id, key, model)
         if cached is not None:
             if on_token and cached["source"] == "llm":
                 on_token(cached["text"])
@@ -124,47 +123,47 @@ def explain_evidence(library: Any, ev: Evidence, on_token: Callable[[str], None]
     except LLMError:
         return done(template, "template")
     source = "llm" if verdict.ok else "template"
-    _cache_put(library, ev.item_id, key, model, text, source, verdict.problems)
+    _cache_put(ctx, ev.item_id, key, model, text, source, verdict.problems)
     return done(text if verdict.ok else template, source, model)
 
 
-def explain(library: Any, ref: int | str, seed: int | str | None = None, reasons: list[Reason] | None = None,
-            on_token: Callable[[str], None] | None = None) -> Explanation:
-    """A grounded explanation of why `ref` was picked (because of `seed`, with `reasons` when given)."""
-    return explain_evidence(library, evidence_for(library, ref, seed=seed, reasons=reasons), on_token)
+def explain(ctx: StageContext, ref: int | str, seed: int | str | None = None, reasons: list[Reason] | None = None,
+            on_token: Callable[[str], None] | None = None, recommended: list[Reason] | None = None) -> Explanation:
+    """A grounded explanation of why `ref` was picked (because of `seed`): from the caller's `reasons` when
+    given, else from the recommender's `recommended` reasons for it, else from provable facts."""
+    ev = evidence_for(ctx, ref, seed=seed, reasons=reasons, recommended=recommended)
+    return explain_evidence(ctx, ev, on_token)
 
 
-def explain_recommendations(library: Any, recs: list[Any], seed: int | str | None = None) -> list[Explanation]:
+def explain_recommendations(ctx: StageContext, recs: list[Any], seed: int | str | None = None) -> list[Explanation]:
     """One explanation per Recommendation/Hit, from its own reasons (for `recommend --explain`)."""
-    return [explain(library, rec.item.id, seed=seed, reasons=list(rec.reasons)) for rec in recs]
+    return [explain(ctx, rec.item.id, seed=seed, reasons=list(rec.reasons)) for rec in recs]
 
 
-def llm_status(library: Any) -> dict[str, Any]:
+def llm_status(ctx: StageContext) -> dict[str, Any]:
     """Whether the LLM can be used, which model, and why not (for `doctor` and Settings)."""
-    if not library.settings.llm_enabled:
+    if not ctx.settings.llm_enabled:
         return {"enabled": False, "ok": False, "error": "disabled in settings"}
     try:
-        runtime = runtime_for(library)
+        runtime = runtime_for(ctx)
         runtime.load()
-        return {"enabled": True, "ok": True, "model": runtime.name, "mode": explain_mode(library, runtime),
+        return {"enabled": True, "ok": True, "model": runtime.name, "mode": explain_mode(ctx, runtime),
                 "threads": runtime.n_threads, "gpu_layers": runtime.n_gpu_layers,
                 "load_seconds": round(runtime.load_seconds, 3)}
     except LLMError as exc:
         return {"enabled": True, "ok": False, "error": str(exc)}
 
 
-def warm_up(library: Any) -> Any:
+def warm_up(ctx: StageContext) -> threading.Thread:
     """Load the model in a background thread (call at start-up; the GUI never waits for it).
     Returns the thread; a model that cannot load just leaves explanations on templates."""
-    import threading
-
     def load() -> None:
         try:
-            runtime_for(library).load()
+            runtime_for(ctx).load()
         except LLMError:
             pass
 
     thread = threading.Thread(target=load, name="encore-llm-load", daemon=True)
-    if library.settings.llm_enabled:
+    if ctx.settings.llm_enabled:
         thread.start()
     return thread

@@ -107,10 +107,11 @@ def clauses(reason: Reason, ev: Evidence, mentioned: set[str] | None = None) -> 
         shared = d.get("shared") or []
         if not shared:
             return [f"it is described much like {name(other)}"] if other else []
-        words = _list(shared[:4])
+        shared_list = _list(shared[:4])
         if other and other not in mentioned:
-            return [f"like {name(other)}, it is tagged {words}", f"it is tagged {words}, like {name(other)}"]
-        return [f"it is tagged {words}", f"it is also tagged {words}"]
+            return [f"like {name(other)}, it is tagged {shared_list}",
+                    f"it is tagged {shared_list}, like {name(other)}"]
+        return [f"it is tagged {shared_list}", f"it is also tagged {shared_list}"]
     if k == "matches_query":
         words = d.get("words") or []
         if words:

@@ -8,13 +8,15 @@ Reasons (docs/ARCHITECTURE.md, "Reason kinds").
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from core.context import StageContext
 from core.db import items as q
-from core.db.chunked import select_in
+from core.db import neighbours as ndb
 from core.models import Reason, Recommendation
 from core.recommend import content as ct
 from core.recommend.cf import rank_values
@@ -60,7 +62,8 @@ def profile_weights(weights: dict[int, float]) -> dict[int, float]:
     return dict(zip(ids, vals.tolist(), strict=True))
 
 
-def _seed_history(lib, mode: str, seed_id: int | None, t: Taste) -> dict[int, float]:
+def _seed_history(mode: str, seed_id: int | None, t: Taste) -> dict[int, float]:
+    """The weighted items a mode starts from: the taste, the seed, or the seed coloured by the taste."""
     taste_w = profile_weights(t.weights)
     if mode == "for-you" or seed_id is None:
         return taste_w
@@ -74,11 +77,10 @@ def _seed_history(lib, mode: str, seed_id: int | None, t: Taste) -> dict[int, fl
     return {seed_id: 1.0}
 
 
-def _cf(conn, hist: dict[int, float], cands: dict[int, Cand], limit: int = 150) -> None:
+def _cf(conn: sqlite3.Connection, hist: dict[int, float], cands: dict[int, Cand], limit: int = 150) -> None:
     """CF(j) = sum_i hist_i * W[i, j] over the stored neighbour rows; remembers the top contributor."""
-    top = sorted(hist, key=hist.get, reverse=True)[:limit]
-    rows = list(select_in(conn, "SELECT item_id, neighbour_id, score, count FROM item_neighbours "
-                          "WHERE item_id IN ({marks})", top))
+    top = sorted(hist, key=lambda i: hist[i], reverse=True)[:limit]
+    rows = ndb.neighbour_rows(conn, top)
     if not rows:
         return
     a = np.array(rows, dtype=np.float64)
@@ -96,9 +98,9 @@ def _cf(conn, hist: dict[int, float], cands: dict[int, Cand], limit: int = 150) 
 def _content(vecs: dict[str, ct.Vectors], hist: dict[int, float], cands: dict[int, Cand],
              cf_scores: dict[int, float]) -> None:
     """Profile similarity per modality, candidates from the nearest items, and PROP for unplayed items."""
-    hist_ids = sorted(hist, key=hist.get, reverse=True)[:HISTORY_CAP]
+    hist_ids = sorted(hist, key=lambda i: hist[i], reverse=True)[:HISTORY_CAP]
     w = np.array([hist[i] for i in hist_ids], np.float32)
-    pool_all = sorted(cf_scores, key=cf_scores.get, reverse=True)[:POOL_CAP]
+    pool_all = sorted(cf_scores, key=lambda i: cf_scores[i], reverse=True)[:POOL_CAP]
     for name, v in vecs.items():
         mask, H = v.get(hist_ids)
         if not mask.any():
@@ -140,15 +142,15 @@ def _content(vecs: dict[str, ct.Vectors], hist: dict[int, float], cands: dict[in
             c.prop = max(c.prop, float(prop[n]))
 
 
-def recommend(library, seed: int | str | None = None, mode: str = "for-you", kind: str | None = None,
+def recommend(ctx: StageContext, seed: int | str | None = None, mode: str = "for-you", kind: str | None = None,
               limit: int = 20, profile: str = "default") -> list[Recommendation]:
     """Ranked recommendations with typed reasons."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
-    conn = library.store.reader()
+    conn = ctx.store.reader()
     now = time.time()
     t = taste(conn, profile, now)
-    seed_row = library.item_row(seed) if seed is not None else None
+    seed_row = ctx.item_row(seed) if seed is not None else None
     seed_id = seed_row["id"] if seed_row is not None else None
     if mode in ("more-like", "radio", "fits-video") and seed_id is None:
         raise ValueError(f"mode {mode} needs --seed ITEM")
@@ -156,7 +158,7 @@ def recommend(library, seed: int | str | None = None, mode: str = "for-you", kin
         seed_id = max(t.recent[:20], key=lambda i: t.plays.get(i, 0))
     if mode == "fits-video":
         kind = "audio"
-    hist = _seed_history(library, mode, seed_id, t)
+    hist = _seed_history(mode, seed_id, t)
     cands: dict[int, Cand] = {}
     _cf(conn, hist, cands)
     if len(cands) > CF_CANDIDATES:
@@ -164,15 +166,15 @@ def recommend(library, seed: int | str | None = None, mode: str = "for-you", kin
         cands = {j: cands[j] for j in keep}
     cf_max = max((c.cf for c in cands.values()), default=0.0)
     cf_scores = {j: c.cf / cf_max for j, c in cands.items()} if cf_max > 0 else {}
-    vecs = ct.vectors(library, WEIGHTS.whiten)
+    vecs = ct.vectors(ctx, WEIGHTS.whiten)
     if mode == "fits-video":  # cross-media: only the text space is shared between music and video
         vecs = {k: v for k, v in vecs.items() if k == "text"}
     _content(vecs, hist, cands, cf_scores)
     if not cands:
-        return _fallback(library, conn, t, kind, limit, seed_id)
+        return _fallback(conn, t, kind, limit, seed_id)
     rows = q.items_by_ids(conn, list(cands))
-    bask = _baskets(conn, list(rows))
-    pmax = np.log1p(conn.execute("SELECT COALESCE(MAX(baskets), 1) FROM item_cf_stats").fetchone()[0])
+    bask = ndb.baskets_of(conn, list(rows))
+    pmax = np.log1p(ndb.max_baskets(conn))
     scored = []
     for j, c in cands.items():
         r = rows.get(j)
@@ -200,10 +202,6 @@ def recommend(library, seed: int | str | None = None, mode: str = "for-you", kin
         scored.append((s, j, played, cold))
     picks = _diversify(scored, rows, vecs, limit)
     return [_with_reasons(j, s, fresh, cands[j], rows, t, conn, now, seed_id, mode) for j, s, fresh in picks]
-
-
-def _baskets(conn, ids: list[int]) -> dict[int, int]:
-    return dict(select_in(conn, "SELECT item_id, baskets FROM item_cf_stats WHERE item_id IN ({marks})", ids))
 
 
 def _diversify(scored, rows, vecs, limit: int) -> list[tuple[int, float, bool]]:
@@ -244,10 +242,10 @@ def _diversify(scored, rows, vecs, limit: int) -> list[tuple[int, float, bool]]:
     return chosen
 
 
-def _fallback(library, conn, t: Taste, kind, limit, seed_id) -> list[Recommendation]:
+def _fallback(conn: sqlite3.Connection, t: Taste, kind: str | None, limit: int,
+              seed_id: int | None) -> list[Recommendation]:
     """No history and no content: the profile's most played items, then newest additions."""
-    sql = "SELECT * FROM items WHERE status = 'ok'" + (" AND kind = ?" if kind else "") + " ORDER BY added_at DESC LIMIT ?"
-    rows = conn.execute(sql, ((kind,) if kind else ()) + (limit * 3,)).fetchall()
+    rows = q.newest_items(conn, kind, limit * 3)
     ordered = sorted(rows, key=lambda r: -t.plays.get(r["id"], 0))
     out = []
     for r in ordered:

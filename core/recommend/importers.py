@@ -12,13 +12,15 @@ import csv
 import io
 import json
 import os
+import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.context import StageContext
+from core.db import history as hdb
 from core.db import items as q
-from core.recommend.history import ensure_profile
 from core.text import clean_text, decode_bytes, normalize_key
 
 MAX_UNMATCHED_LISTED = 50
@@ -27,11 +29,11 @@ MAX_UNMATCHED_LISTED = 50
 class Matcher:
     """Library items by (artist, title) key and by path."""
 
-    def __init__(self, conn) -> None:
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self.by_key: dict[tuple[str, str], list[tuple[int, float | None]]] = {}
         self.by_title: dict[str, list[tuple[int, float | None]]] = {}
         self.by_path: dict[str, int] = {}
-        for r in conn.execute("SELECT id, path, artist, album_artist, title, duration FROM items WHERE status != 'missing'"):
+        for r in q.present_item_keys(conn):
             entry = (r["id"], r["duration"])
             t = normalize_key(r["title"])
             for artist in {r["artist"], r["album_artist"]}:
@@ -122,7 +124,8 @@ def parse_lastfm_csv(text: str) -> list[dict[str, Any]]:
 
 def parse_m3u(text: str, base: Path) -> list[dict[str, Any]]:
     """M3U/M3U8 entries: path, and artist/title/duration from #EXTINF when present."""
-    out, info = [], None
+    out: list[dict[str, Any]] = []
+    info: dict[str, Any] | None = None
     for line in text.splitlines():
         line = line.strip()
         if line.upper().startswith("#EXTINF:"):
@@ -133,7 +136,7 @@ def parse_m3u(text: str, base: Path) -> list[dict[str, Any]]:
                     "duration": float(dur) if dur.lstrip("-").replace(".", "", 1).isdigit() and float(dur) > 0 else None}
         elif line and not line.startswith("#"):
             path = line if os.path.isabs(line) or "://" in line else str((base / line).resolve())
-            entry = {"path": os.path.normpath(path), "artist": "", "title": Path(line).stem, "duration": None}
+            entry: dict[str, Any] = {"path": os.path.normpath(path), "artist": "", "title": Path(line).stem, "duration": None}
             if info:
                 entry.update(info)
             out.append(entry)
@@ -141,7 +144,7 @@ def parse_m3u(text: str, base: Path) -> list[dict[str, Any]]:
     return out
 
 
-def import_history(library, path: str, profile: str) -> dict[str, Any]:
+def import_history(ctx: StageContext, path: str, profile: str) -> dict[str, Any]:
     """Import one file; returns {"format", "rows", "matched", "unmatched", "unmatched_rows", ...}."""
     from core.recommend import neighbours
 
@@ -156,30 +159,29 @@ def import_history(library, path: str, profile: str) -> dict[str, Any]:
         fmt, rows = "listenbrainz", parse_listenbrainz(text)
     else:
         fmt, rows = "lastfm", parse_lastfm_csv(text)
-    matcher = Matcher(library.store.reader())
-    matched, unmatched = [], []
+    matcher = Matcher(ctx.store.reader())
+    matched: list[tuple[dict[str, Any], int]] = []
+    unmatched: list[tuple[dict[str, Any], None]] = []
     for r in rows:
         item = matcher.by_path.get(r.get("path", "")) if fmt == "m3u" else None
         item = item or matcher.match(r["artist"], r["title"], r.get("duration"))
-        (matched if item else unmatched).append((r, item))
+        if item:
+            matched.append((r, item))
+        else:
+            unmatched.append((r, None))
     added = 0
-    with library.store.write() as conn:
-        ensure_profile(conn, profile)
+    with ctx.store.write() as conn:
+        hdb.ensure_profile(conn, profile)
         if fmt == "m3u":
-            cur = conn.execute("INSERT INTO playlists (name, profile, source, note, created_at) VALUES (?, ?, 'import', ?, ?)",
-                               (p.stem, profile, str(p), time.time()))
-            conn.executemany("INSERT INTO playlist_items (playlist_id, position, item_id) VALUES (?, ?, ?)",
-                             [(cur.lastrowid, n, item) for n, (_, item) in enumerate(matched)])
+            hdb.add_playlist(conn, p.stem, profile, "import", str(p), [item for _, item in matched])
         else:
             for r, item in matched:
                 at = r["at"] or time.time()
-                if conn.execute("SELECT 1 FROM play_events WHERE item_id = ? AND profile = ? AND started_at = ?",
-                                (item, profile, at)).fetchone():
+                if hdb.has_play_at(conn, item, profile, at):
                     continue
-                conn.execute("INSERT INTO play_events (item_id, profile, started_at, seconds, completed, skipped, source) "
-                             "VALUES (?, ?, ?, ?, 1.0, 0, ?)", (item, profile, at, r.get("duration") or 0.0, f"import:{fmt}"))
+                hdb.insert_play(conn, item, profile, at, r.get("duration") or 0.0, 1.0, False, f"import:{fmt}")
                 added += 1
-    rebuilt = neighbours.rebuild(library) if matched else None
+    rebuilt = neighbours.rebuild(ctx) if matched else None
     return {"format": fmt, "file": str(p), "rows": len(rows), "matched": len(matched), "unmatched": len(unmatched),
             "events_added": added, "playlist_items": len(matched) if fmt == "m3u" else 0,
             "unmatched_rows": [{k: r.get(k) for k in ("artist", "title", "path") if r.get(k)}

@@ -17,6 +17,9 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
+from core.context import StageContext
+from core.db import history as hdb
+from core.db import neighbours as ndb
 from core.recommend.cf import CFParams, item_item, shrunk_cosine
 
 EPOCH = 1.6e9
@@ -31,13 +34,13 @@ PRUNE_ABOVE = 2_000_000   # co-occurrence rows kept in full below this
 
 
 def time_weight(t: float) -> float:
+    """The stored weight of a basket at time t (see the module docstring)."""
     return math.exp((t - EPOCH) / TAU)
 
 
 def session_items(conn: sqlite3.Connection, profile: str, t: float, gap_s: float, limit: int = 200) -> list[int]:
     """Distinct non-skipped items played earlier in the session that contains time t."""
-    rows = conn.execute("SELECT item_id, started_at, skipped FROM play_events WHERE profile = ? AND "
-                        "started_at <= ? ORDER BY started_at DESC, id DESC LIMIT ?", (profile, t, limit)).fetchall()
+    rows = hdb.plays_up_to(conn, profile, t, limit)
     items: list[int] = []
     last = t
     for n, (item_id, started, skipped) in enumerate(rows):
@@ -57,11 +60,8 @@ def add_play(conn: sqlite3.Connection, profile: str, item_id: int, t: float, gap
     if item_id in others:
         return  # already counted in this session
     w = time_weight(t)
-    conn.execute("INSERT INTO item_cf_stats (item_id, weight, baskets) VALUES (?, ?, 1) ON CONFLICT(item_id) "
-                 "DO UPDATE SET weight = weight + excluded.weight, baskets = baskets + 1", (item_id, w))
-    pairs = [(item_id, o, w) for o in others] + [(o, item_id, w) for o in others]
-    conn.executemany("INSERT INTO item_cooc (a, b, weight, count) VALUES (?, ?, ?, 1) ON CONFLICT(a, b) "
-                     "DO UPDATE SET weight = weight + excluded.weight, count = count + 1", pairs)
+    ndb.add_basket(conn, item_id, w)
+    ndb.add_cooccurrences(conn, [(item_id, o, w) for o in others] + [(o, item_id, w) for o in others])
     refresh_rows(conn, [item_id, *others])
 
 
@@ -69,16 +69,12 @@ def refresh_rows(conn: sqlite3.Connection, ids: list[int], now: float | None = N
     """Recompute the top-N shrunk-cosine neighbours of `ids` from the stored co-occurrence."""
     scale = time_weight(now or time.time())
     for x in ids:
-        own = conn.execute("SELECT weight FROM item_cf_stats WHERE item_id = ?", (x,)).fetchone()
+        own = ndb.basket_weight(conn, x)
         if own is None:
             continue
-        rows = conn.execute("SELECT c.b, c.weight, c.count, s.weight FROM item_cooc c JOIN item_cf_stats s "
-                            "ON s.item_id = c.b WHERE c.a = ?", (x,)).fetchall()
-        scored = sorted(((shrunk_cosine(w / scale, own[0] / scale, nw / scale, SHRINK), b, cnt)
-                         for b, w, cnt, nw in rows), reverse=True)[:TOP_N]
-        conn.execute("DELETE FROM item_neighbours WHERE item_id = ?", (x,))
-        conn.executemany("INSERT INTO item_neighbours (item_id, neighbour_id, score, count) VALUES (?, ?, ?, ?)",
-                         [(x, b, s, cnt) for s, b, cnt in scored if s > 0])
+        scored = sorted(((shrunk_cosine(w / scale, own / scale, nw / scale, SHRINK), b, cnt)
+                         for b, w, cnt, nw in ndb.cooccurring(conn, x)), reverse=True)[:TOP_N]
+        ndb.replace_neighbours(conn, x, [(b, s, cnt) for s, b, cnt in scored if s > 0])
 
 
 def baskets(conn: sqlite3.Connection, gap_s: float) -> tuple[list[list[int]], list[float]]:
@@ -86,8 +82,7 @@ def baskets(conn: sqlite3.Connection, gap_s: float) -> tuple[list[list[int]], li
     out: list[list[int]] = []
     times: list[float] = []
     cur_profile, last = None, None
-    for item_id, profile, t, skipped in conn.execute(
-            "SELECT item_id, profile, started_at, skipped FROM play_events ORDER BY profile, started_at"):
+    for item_id, profile, t, skipped in hdb.all_plays(conn):
         if profile != cur_profile or last is None or t - last > gap_s:
             out.append([])
             times.append(t)
@@ -95,8 +90,8 @@ def baskets(conn: sqlite3.Connection, gap_s: float) -> tuple[list[list[int]], li
         last = t
         if not skipped:
             out[-1].append(item_id)
-    for pid, created in conn.execute("SELECT id, created_at FROM playlists").fetchall():
-        out.append([r[0] for r in conn.execute("SELECT item_id FROM playlist_items WHERE playlist_id = ?", (pid,))])
+    for created, items in hdb.playlist_baskets(conn):
+        out.append(items)
         times.append(created)
     split: list[list[int]] = []
     split_t: list[float] = []
@@ -115,12 +110,12 @@ def _pick(M: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return np.asarray(M[rows, cols]).ravel()
 
 
-def rebuild(library, params: CFParams | None = None, now: float | None = None) -> dict:
+def rebuild(ctx: StageContext, params: CFParams | None = None, now: float | None = None) -> dict:
     """Recompute co-occurrence and every neighbour row from all baskets (scipy.sparse)."""
     t0 = time.perf_counter()
     params = params or REBUILD
-    gap_s = float(library.settings.session_gap_minutes) * 60.0
-    conn = library.store.reader()
+    gap_s = float(ctx.settings.session_gap_minutes) * 60.0
+    conn = ctx.store.reader()
     bs, times = baskets(conn, gap_s)
     ids = sorted({i for b in bs for i in b})
     index = {i: n for n, i in enumerate(ids)}
@@ -136,10 +131,8 @@ def rebuild(library, params: CFParams | None = None, now: float | None = None) -
     W = item_item(Xd, params) if ids else sp.csr_matrix((0, 0))
     W = W.tocoo()
     ida = np.array(ids, dtype=np.int64)
-    with library.store.write() as w:
-        w.execute("DELETE FROM item_cooc")
-        w.execute("DELETE FROM item_cf_stats")
-        w.execute("DELETE FROM item_neighbours")
+    with ctx.store.write() as w:
+        ndb.clear(w)
         off = C.row != C.col
         cnt = _pick(counts, C.row[off], C.col[off])
         if len(cnt) > PRUNE_ABOVE:  # large libraries: keep repeated pairs and neighbour pairs only
@@ -148,18 +141,15 @@ def rebuild(library, params: CFParams | None = None, now: float | None = None) -
             keep = (cnt >= 2) | inw
             off[np.flatnonzero(off)[~keep]] = False
             cnt = cnt[keep]
-        w.executemany("INSERT INTO item_cooc (a, b, weight, count) VALUES (?, ?, ?, ?)",
-                      zip(ida[C.row[off]].tolist(), ida[C.col[off]].tolist(),
-                          (C.data[off].astype(np.float64) * scale).tolist(), cnt.astype(int).tolist(), strict=True))
+        ndb.insert_cooccurrences(w, zip(ida[C.row[off]].tolist(), ida[C.col[off]].tolist(),
+                                        (C.data[off].astype(np.float64) * scale).tolist(),
+                                        cnt.astype(int).tolist(), strict=True))
         diag = C.row == C.col
-        w.executemany("INSERT INTO item_cf_stats (item_id, weight, baskets) VALUES (?, ?, ?)",
-                      zip(ida[C.row[diag]].tolist(), (C.data[diag].astype(np.float64) * scale).tolist(),
-                          np.asarray(X.sum(axis=0)).ravel()[C.row[diag]].astype(int).tolist(), strict=True))
+        ndb.insert_baskets(w, zip(ida[C.row[diag]].tolist(), (C.data[diag].astype(np.float64) * scale).tolist(),
+                                  np.asarray(X.sum(axis=0)).ravel()[C.row[diag]].astype(int).tolist(), strict=True))
         wc = _pick(counts, W.row, W.col)
-        w.executemany("INSERT INTO item_neighbours (item_id, neighbour_id, score, count) VALUES (?, ?, ?, ?)",
-                      zip(ida[W.row].tolist(), ida[W.col].tolist(), W.data.astype(float).tolist(),
-                          wc.astype(int).tolist(), strict=True))
-        w.execute("INSERT OR REPLACE INTO recommend_state (key, value) VALUES ('rebuilt_at', ?)", (str(now),))
-    library.drop_component("recommend.cf")
+        ndb.insert_neighbours(w, zip(ida[W.row].tolist(), ida[W.col].tolist(), W.data.astype(float).tolist(),
+                                     wc.astype(int).tolist(), strict=True))
+        ndb.set_state(w, "rebuilt_at", str(now))
     return {"baskets": len(bs), "items": len(ids), "neighbours": int(W.nnz),
             "seconds": round(time.perf_counter() - t0, 2)}

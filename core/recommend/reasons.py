@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
 from core.db import items as q
 from core.models import Reason
 from core.recommend import content as ct
@@ -12,7 +16,10 @@ FEATURE_KEYS = ("tempo", "key", "mode", "energy", "brightness", "loudness", "dan
                 "colorfulness", "motion")
 
 
-def _title(conn, rows, item_id: int) -> str:
+Rows = Mapping[int, sqlite3.Row]
+
+
+def _title(conn: sqlite3.Connection, rows: Rows, item_id: int) -> str:
     r = rows.get(item_id) or q.get_item(conn, item_id)
     return (r["title"] or "") if r is not None else ""
 
@@ -26,8 +33,8 @@ def _pairs(a: dict, b: dict) -> dict:
     return out
 
 
-def build_reasons(j: int, fresh: bool, c, rows, t: Taste, conn, now: float, seed_id, mode: str, w,
-                  lately_days: float) -> list[Reason]:
+def build_reasons(j: int, fresh: bool, c: Any, rows: Rows, t: Taste, conn: sqlite3.Connection, now: float,
+                  seed_id: int | None, mode: str, w: Any, lately_days: float) -> list[Reason]:
     """The evidence behind item j's score, strongest first."""
     out: list[Reason] = []
     if c.co is not None and c.cf > 0:

@@ -73,11 +73,18 @@ def test_prompt_holds_hostile_text_only_as_capped_fenced_data(hostile, name):
 
 
 @pytest.mark.parametrize("name", [n for n in HOSTILE if n != "plain"])
-def test_explanation_never_follows_or_repeats_injected_text(hostile, name):
+def test_explanation_never_follows_or_repeats_injected_text(hostile, name, monkeypatch):
+    from core.explain import service
+
     lib, ids = hostile
     pieces: list[str] = []
+    used: list = []  # the evidence Library.explain gave the stage (the recommender's reasons + facts)
+    real = service.explain_evidence
+    monkeypatch.setattr(service, "explain_evidence", lambda ctx, ev, on_token=None: (used.append(ev),
+                                                                                      real(ctx, ev, on_token))[1])
     expl = lib.explain(ids[name], seed=ids["plain"], on_token=pieces.append)
-    ev = evidence_for(lib, ids[name], seed=ids["plain"])
+    [ev] = used
+    assert ev.item_id == ids[name] and ev.seed is not None
     assert check(expl.text, ev).ok
     assert expl.seconds < 30
     leftover = set(_beyond_names(expl.text, ev.names()).split())
