@@ -14,6 +14,7 @@ _INVISIBLE = re.compile(
 )
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 _SURROGATES = re.compile("[\ud800-\udfff]")
+_TAG_SEPARATORS = re.compile(r"\s*[,;/|]\s*")
 
 MAX_TAG_CHARS = 2000
 MAX_TEXT_CHARS = 200_000
@@ -62,3 +63,9 @@ def normalize_key(text: str) -> str:
     text = re.sub(r"\(.*?\)|\[.*?\]", " ", text)
     text = re.sub(r"[^\w]+", " ", text)
     return " ".join(text.split())
+
+
+def split_terms(value: str | None) -> list[str]:
+    """The one splitter of multi-valued tag text (genres, styles, moods): "Rock; Pop / Indie" ->
+    ["rock", "pop", "indie"]; lower-cased, pieces of 2-60 characters, in order."""
+    return [t.strip().lower() for t in _TAG_SEPARATORS.split(value or "") if 1 < len(t.strip()) <= 60]

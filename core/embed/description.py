@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import sqlite3
 from collections.abc import Iterable
 
+from core.db import items as item_db
+from core.db.features import phrases_for
 from core.text import clean_text
 
 SIDECAR_CHARS = 400
@@ -68,38 +69,15 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def _phrases(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {}
-    try:
-        rows = conn.execute(f"SELECT item_id, phrases FROM descriptors WHERE item_id IN ({','.join('?' * len(ids))})",
-                            ids).fetchall()
-    except sqlite3.OperationalError:  # table absent in some test set-ups: no phrases yet
-        return out
-    for row in rows:
-        try:
-            value = json.loads(row["phrases"])
-        except (TypeError, ValueError):
-            continue
-        if isinstance(value, list):
-            out[row["item_id"]] = [str(v) for v in value if isinstance(v, str | int | float)]
-    return out
-
-
 def describe(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> dict[int, str]:
-    """Description texts for many items rows (chunked queries; absent tags/sidecars/phrases are fine)."""
+    """Description texts for many items rows (read 500 at a time; absent tags/sidecars/phrases are fine)."""
     out: dict[int, str] = {}
     for start in range(0, len(rows), 500):
         chunk = rows[start:start + 500]
         ids = [r["id"] for r in chunk]
-        marks = ",".join("?" * len(ids))
-        tags: dict[int, list[tuple[str, str]]] = {}
-        for t in conn.execute(f"SELECT item_id, key, value FROM tags WHERE item_id IN ({marks})", ids):
-            tags.setdefault(t["item_id"], []).append((t["key"], t["value"]))
-        sides: dict[int, list[str]] = {}
-        for s in conn.execute(f"SELECT item_id, text FROM sidecars WHERE item_id IN ({marks}) AND kind != 'cover'",
-                              ids):
-            sides.setdefault(s["item_id"], []).append(s["text"])
-        phrases = _phrases(conn, ids)
+        tags = item_db.tags_for(conn, ids)
+        sides = item_db.sidecar_texts_for(conn, ids)
+        phrases = phrases_for(conn, ids)
         for row in chunk:
             out[row["id"]] = compose(row, tags.get(row["id"], ()), sides.get(row["id"], ()),
                                      phrases.get(row["id"], ()))

@@ -47,7 +47,7 @@ class VectorIndex:
         if needed <= capacity:
             return
         new_cap = max(needed, int(capacity * 1.5) + 1024)
-        matrix = np.zeros((new_cap, self.dim), np.float32)
+        matrix = np.zeros((new_cap, self.dim or 0), np.float32)
         matrix[:self._n] = self._matrix[:self._n]
         ids = np.zeros(new_cap, np.int64)
         ids[:self._n] = self._ids[:self._n]
@@ -63,8 +63,8 @@ class VectorIndex:
         if len(ids) == 0:
             return
         with self._lock:
-            if self.dim is None or self._n == 0:
-                self.dim = self.dim if self._n else vectors.shape[1]
+            if self._n == 0:  # an empty index takes the dimension of its first vectors
+                self.dim = int(vectors.shape[1])
                 if self._matrix.shape[1] != self.dim:
                     self._matrix = np.zeros((0, self.dim), np.float32)
             if vectors.shape[1] != self.dim:

@@ -6,8 +6,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
+from core.context import StageContext
+from core.db import embeddings
+from core.db import items as item_db
 from core.embed import store
 from core.embed.description import describe, text_hash
 from core.models import CancelToken, Progress
@@ -15,12 +16,11 @@ from core.models import CancelToken, Progress
 BATCH = 256
 
 
-def pending_texts(library, model: str) -> tuple[dict[int, str], dict[int, str], int]:
+def pending_texts(ctx: StageContext, model: str) -> tuple[dict[int, str], dict[int, str], int]:
     """(texts to embed by id, their hashes, number unchanged) for the current model."""
-    conn = library.store.reader()
-    rows = conn.execute("SELECT * FROM items WHERE status = 'ok' ORDER BY id").fetchall()
-    known = {r["item_id"]: r["text_hash"] for r in conn.execute(
-        "SELECT item_id, text_hash FROM embeddings WHERE model = ?", (model,))}
+    conn = ctx.store.reader()
+    rows = item_db.present_items(conn)
+    known = embeddings.text_hashes(conn, model)
     texts = describe(conn, rows)
     todo: dict[int, str] = {}
     hashes: dict[int, str] = {}
@@ -32,20 +32,19 @@ def pending_texts(library, model: str) -> tuple[dict[int, str], dict[int, str], 
     return todo, hashes, len(texts) - len(todo)
 
 
-def embed_pending(library, progress: Callable[[Progress], None] | None = None,
+def embed_pending(ctx: StageContext, progress: Callable[[Progress], None] | None = None,
                   cancel: CancelToken | None = None) -> dict[str, Any]:
     """Embed new/changed items with the current model. Raises ModelError for an unusable model folder."""
     started = time.perf_counter()
-    enc = store.encoder(library)
+    enc = store.encoder(ctx)
     model = enc.name
     dim = enc.dim  # loads the model now: a bad folder fails before any work is done
-    todo, hashes, unchanged = pending_texts(library, model)
+    todo, hashes, unchanged = pending_texts(ctx, model)
     ids = list(todo)
-    index = store.loaded_index(library, model)
-    kinds = {}
+    index = store.loaded_index(ctx, model)
+    kinds: dict[int, str] = {}
     if index is not None and ids:
-        kinds = {r["id"]: r["kind"] for r in library.store.query(
-            f"SELECT id, kind FROM items WHERE id IN ({','.join(map(str, ids))})")}
+        kinds = {i: row["kind"] for i, row in item_db.items_by_ids(ctx.store.reader(), ids).items()}
     done = 0
     encode_s = 0.0
     cancelled = False
@@ -57,13 +56,9 @@ def embed_pending(library, progress: Callable[[Progress], None] | None = None,
         t0 = time.perf_counter()
         vectors = enc.encode([todo[i] for i in chunk])
         encode_s += time.perf_counter() - t0
-        now = time.time()
-        with library.store.write() as conn:
-            conn.executemany(
-                "INSERT OR REPLACE INTO embeddings (item_id, model, dim, text_hash, vector, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [(i, model, dim, hashes[i], np.ascontiguousarray(v, np.float32).tobytes(), now)
-                 for i, v in zip(chunk, vectors, strict=True)])
+        with ctx.store.write() as conn:
+            embeddings.write_vectors(conn, model, [(i, hashes[i], v) for i, v in zip(chunk, vectors, strict=True)],
+                                     time.time())
         if index is not None:
             index.add(chunk, vectors, [store.KIND_CODES.get(kinds.get(i, ""), 0) for i in chunk])
         done += len(chunk)
@@ -72,8 +67,8 @@ def embed_pending(library, progress: Callable[[Progress], None] | None = None,
             eta = elapsed / done * (len(ids) - done) if done else None
             progress(Progress("embed", done, len(ids), str(chunk[-1]), eta))
     if index is not None:  # items that went missing since the index was built
-        ok = {r[0] for r in library.store.query("SELECT id FROM items WHERE status = 'ok'")}
-        index.remove([i for i in index.ids.tolist() if i not in ok])
+        present = set(item_db.present_ids(ctx.store.reader()))
+        index.remove([i for i in index.ids.tolist() if i not in present])
     seconds = time.perf_counter() - started
     return {"embedded": done, "unchanged": unchanged, "pending": len(ids) - done, "model": model, "dim": dim,
             "device": enc.device, "seconds": round(seconds, 3), "encode_seconds": round(encode_s, 3),

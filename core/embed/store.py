@@ -1,54 +1,50 @@
-"""Stored embeddings: the encoder and in-memory vector index of a library, and `stats`/`show` hooks."""
+"""A library's text encoder and in-memory vector index (shared parts of the context), and the `stats` hook."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from core.context import StageContext
+from core.db import embeddings
 from core.embed.encoder import TextEncoder
 from core.embed.index import VectorIndex
 
 KIND_CODES = {"audio": 1, "video": 2}
 
 
-def encoder(library) -> TextEncoder:
+def encoder(ctx: StageContext) -> TextEncoder:
     """The library's text encoder for its current model/device settings (built once, loads lazily)."""
-    model = library.settings.embedding_model or ""
-    device = library.settings.device or "auto"
-    return library.component(f"encoder:{model}:{device}", lambda: TextEncoder(model or None, device=device))
+    model = ctx.settings.embedding_model or ""
+    device = ctx.settings.device or "auto"
+    return ctx.component(f"encoder:{model}:{device}", lambda: TextEncoder(model or None, device=device))
 
 
-def _build_index(library, model: str) -> VectorIndex:
+def model_name(ctx: StageContext) -> str:
+    """The name stored next to every vector of the configured model (no model is loaded for it)."""
+    return encoder(ctx).name
+
+
+def _build_index(ctx: StageContext, model: str) -> VectorIndex:
     index = VectorIndex()
-    rows = library.store.query(
-        "SELECT e.item_id, e.dim, e.vector, i.kind FROM embeddings e JOIN items i ON i.id = e.item_id "
-        "WHERE e.model = ? AND i.status = 'ok'", (model,))
-    if rows:
-        dim = rows[0]["dim"]
-        rows = [r for r in rows if r["dim"] == dim]
-        ids = np.fromiter((r["item_id"] for r in rows), np.int64, len(rows))
-        kinds = np.fromiter((KIND_CODES.get(r["kind"], 0) for r in rows), np.int8, len(rows))
-        matrix = np.frombuffer(b"".join(r["vector"] for r in rows), np.float32).reshape(len(rows), dim)
-        index.add(ids, matrix, kinds)
+    stored = embeddings.load_vectors(ctx.store.reader(), model)
+    if len(stored.ids):
+        index.add(stored.ids, stored.matrix, [KIND_CODES.get(k, 0) for k in stored.kinds])
     return index
 
 
-def vector_index(library, model: str | None = None) -> VectorIndex:
+def vector_index(ctx: StageContext, model: str | None = None) -> VectorIndex:
     """The in-memory index of the current model's vectors (built from the database on first use)."""
-    model = model or encoder(library).name
-    return library.component(f"index:{model}", lambda: _build_index(library, model))
+    model = model or model_name(ctx)
+    return ctx.component(f"index:{model}", lambda: _build_index(ctx, model))
 
 
-def loaded_index(library, model: str) -> VectorIndex | None:
+def loaded_index(ctx: StageContext, model: str) -> VectorIndex | None:
     """The index if it is already in memory (the pipeline updates it in place), else None."""
-    return library.peek_component(f"index:{model}")
+    index = ctx.peek_component(f"index:{model}")
+    return index if isinstance(index, VectorIndex) else None
 
 
-def stats(library) -> dict[str, Any]:
+def stats(ctx: StageContext) -> dict[str, Any]:
     """`embedded`: items with a vector from the current model."""
-    model = encoder(library).name
-    n = library.store.query(
-        "SELECT COUNT(*) FROM embeddings e JOIN items i ON i.id = e.item_id WHERE e.model = ? AND i.status = 'ok'",
-        (model,))[0][0]
-    return {"embedded": n, "embedding_model": model}
+    model = model_name(ctx)
+    return {"embedded": embeddings.count_vectors(ctx.store.reader(), model), "embedding_model": model}

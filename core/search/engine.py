@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import json
+import sqlite3
 import time
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from core.context import StageContext
+from core.db import history
+from core.db import search as fts
+from core.db.features import audio_features_for
 from core.db.items import items_by_ids, media_item
 from core.embed import store
 from core.models import Hit, Reason
@@ -31,15 +35,15 @@ def _query_encoder(enc):
     return encode
 
 
-def context(library, params: RankParams | None = None) -> SearchContext:
+def context(ctx: StageContext, params: RankParams | None = None) -> SearchContext:
     """The library's search context; the model only loads when there are vectors to search."""
-    enc = store.encoder(library)
-    index = store.vector_index(library, enc.name)
+    enc = store.encoder(ctx)
+    index = store.vector_index(ctx, enc.name)
     encode = vocab = None
     if len(index):
-        encode = library.component(f"query_encoder:{enc.name}", lambda: _query_encoder(enc))
-        vocab = library.component(f"vocabulary:{enc.name}", lambda: load_vocabulary(library, enc))
-    return SearchContext(library.store.reader(), index if len(index) else None, encode, vocab,
+        encode = ctx.component(f"query_encoder:{enc.name}", lambda: _query_encoder(enc))
+        vocab = ctx.component(f"vocabulary:{enc.name}", lambda: load_vocabulary(ctx, enc))
+    return SearchContext(ctx.store.reader(), index if len(index) else None, encode, vocab,
                          params or RankParams())
 
 
@@ -63,17 +67,11 @@ def _feature_matches(conn, ids: list[int], wanted: dict) -> dict[int, dict[str, 
     if not wanted or not ids:
         return {}
     out: dict[int, dict[str, float]] = {}
-    marks = ",".join("?" * len(ids))
     try:
-        rows = conn.execute(f"SELECT item_id, features FROM audio_features WHERE item_id IN ({marks})", ids)
-        rows = rows.fetchall()
-    except Exception:  # noqa: BLE001 - analysis not built or its table differs: no feature evidence
+        stored = audio_features_for(conn, ids)
+    except sqlite3.OperationalError:  # a library without the analysis tables: no feature evidence
         return {}
-    for row in rows:
-        try:
-            features = json.loads(row[1])
-        except (TypeError, ValueError):
-            continue
+    for item_id, features in stored.items():
         if features.get("silent"):
             continue  # silence is not "calm" or "slow" music: it matches no mood, tempo or energy range
         matched = {}
@@ -82,59 +80,37 @@ def _feature_matches(conn, ids: list[int], wanted: dict) -> dict[int, dict[str, 
             if value is not None and (lo is None or value >= lo) and (hi is None or value <= hi):
                 matched[key] = round(value, 3)
         if matched:
-            out[row[0]] = matched
+            out[item_id] = matched
     return out
-
-
-def _history(conn, ids: list[int], profile: str) -> tuple[dict[int, float], set[int]]:
-    """(last played time by id, liked ids) for the candidates."""
-    marks = ",".join("?" * len(ids))
-    last = {r[0]: r[1] for r in conn.execute(
-        f"SELECT item_id, MAX(started_at) FROM play_events WHERE profile = ? AND item_id IN ({marks}) "
-        "GROUP BY item_id", [profile, *ids])}
-    liked = {r[0] for r in conn.execute(
-        f"SELECT item_id FROM ratings WHERE profile = ? AND value > 0 AND item_id IN ({marks})", [profile, *ids])}
-    return last, liked
 
 
 def _filter_only(conn, intent: Intent, kind: str | None, n: int) -> list[Scored]:
     """Queries with no words ("music before 2000", "my favourites"): every item, filters decide."""
-    sql, params = "SELECT id FROM items WHERE status = 'ok'", []
-    if kind:
-        sql += " AND kind = ?"
-        params.append(kind)
-    if intent.year_min:
-        sql += " AND year >= ?"
-        params.append(intent.year_min)
-    if intent.year_max:
-        sql += " AND year <= ?"
-        params.append(intent.year_max)
-    sql += " ORDER BY artist, album, track_no, title LIMIT ?"
-    return [Scored(r[0], 0.0) for r in conn.execute(sql, [*params, n])]
+    return [Scored(i, 0.0) for i in fts.browse_ids(conn, kind, intent.year_min, intent.year_max, n)]
 
 
-def search(library, query: str, limit: int = 20, kind: str | None = None, profile: str = "default",
+def search(ctx: StageContext, query: str, limit: int = 20, kind: str | None = None, profile: str = "default",
            params: RankParams | None = None) -> list[Hit]:
     """Hybrid natural-language search; every Hit has a `matches_query` Reason saying why."""
     intent = parse(query)
     explicit_kind = kind in ("audio", "video")
     kind = kind if explicit_kind else intent.kind
-    ctx = context(library, params)
-    conn = ctx.conn
-    if kind and not explicit_kind and not conn.execute(
-            "SELECT 1 FROM items WHERE kind = ? AND status = 'ok' LIMIT 1", (kind,)).fetchone():
+    sctx = context(ctx, params)
+    conn = sctx.conn
+    if kind and not explicit_kind and not fts.has_kind(conn, kind):
         intent.words = intent.words + intent.kind_words  # "music" in a film library: a word, not a filter
         kind = None
-    pool = max(ctx.params.candidates, limit * 5)
+    pool = max(sctx.params.candidates, limit * 5)
     if intent.words:
-        scored = rank(ctx, intent, pool, store.KIND_CODES.get(kind) if explicit_kind else None)
+        scored = rank(sctx, intent, pool, store.KIND_CODES.get(kind) if explicit_kind and kind else None)
     else:
         scored = _filter_only(conn, intent, kind, pool if intent.has_filters else limit)
     if not scored:
         return []
     ids = [s.item_id for s in scored]
     rows = items_by_ids(conn, ids)
-    last, liked = _history(conn, ids, profile)
+    last = history.last_played(conn, profile, ids, include_skips=True)  # "not played": not even started
+    liked = history.liked_among(conn, profile, ids)
     now = time.time()
 
     def keep(s: Scored, use_kind: bool) -> bool:

@@ -140,9 +140,9 @@ def parse_rules(query: str) -> Intent:
             intent.genres.append(pair)
         elif tok in GENRES:
             intent.genres.append(tok)
-        kind = next((k for k, ws in KIND_WORDS.items() if tok in ws), None)
-        if kind and intent.kind in (None, kind):
-            intent.kind = kind
+        word_kind = next((k for k, ws in KIND_WORDS.items() if tok in ws), None)
+        if word_kind and intent.kind in (None, word_kind):
+            intent.kind = word_kind
             intent.kind_words.append(tok)
             continue
         if tok in FAST:

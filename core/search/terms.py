@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import sqlite3
 
-from core.db.chunked import select_in
+from core.db import terms as term_db
 
 
 def position_weight(position: int) -> float:
@@ -27,10 +27,8 @@ def term_recall(conn: sqlite3.Connection, weighted: dict[str, float], cap: int,
     Terms that some item carries are added to `found`."""
     out: dict[int, float] = {}
     for term, weight in weighted.items():
-        try:
-            rows = conn.execute("SELECT item_id, position FROM item_terms WHERE term = ? ORDER BY position LIMIT ?",
-                                (term, int(cap))).fetchall()
-        except sqlite3.OperationalError:  # a library from before item_terms: no term evidence
+        rows = term_db.first_carriers(conn, term, cap)
+        if rows is None:  # a library from before item_terms: no term evidence
             return {}
         for item_id, position in rows:
             out[item_id] = out.get(item_id, 0.0) + weight * position_weight(position)
@@ -47,16 +45,8 @@ def term_scores(conn: sqlite3.Connection, item_ids: list[int], weighted: dict[st
     matched: dict[int, list[str]] = {}
     if not item_ids or not weighted:
         return scores, matched
-    wanted = list(weighted)[:400]
-    # Only the wanted terms come back to Python (the filter runs in SQLite; `+term` keeps the planner on the
-    # item_id primary key rather than walking every item that carries a common term).
-    sql = (f"SELECT item_id, position, term FROM item_terms WHERE item_id IN ({{marks}}) AND +term IN "
-           f"({','.join('?' * len(wanted))})")
-    try:
-        rows = list(select_in(conn, sql, item_ids, after=wanted))
-    except sqlite3.OperationalError:
-        return scores, matched
-    for item_id, position, term in rows:
+    wanted = list(weighted)[:400]  # with a 500-id chunk, under SQLite's old 999-variable limit
+    for item_id, position, term in term_db.terms_of(conn, item_ids, only=wanted):
         weight = weighted.get(term)
         if weight:
             scores[item_id] = scores.get(item_id, 0.0) + weight * position_weight(position)
@@ -72,8 +62,7 @@ def feedback_terms(conn: sqlite3.Connection, top: list[tuple[int, float]], exclu
         return []
     score = dict(top)
     weight: dict[str, float] = {}
-    for item_id, position, term in select_in(
-            conn, "SELECT item_id, position, term FROM item_terms WHERE item_id IN ({marks})", list(score)):
+    for item_id, position, term in term_db.terms_of(conn, list(score)):
         if term not in exclude:
             weight[term] = weight.get(term, 0.0) + score[item_id] * position_weight(position)
     best = sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))[:n]

@@ -12,6 +12,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from core.context import StageContext
+from core.db import embeddings
+from core.db import search as fts
+from core.db import terms as term_db
 from core.search.intent import STOPWORDS
 
 MAX_TERMS = 20_000
@@ -21,18 +25,11 @@ MIN_WORD_DF = 2
 
 def library_terms(conn: sqlite3.Connection) -> Counter:
     """Document frequency of every genre/tag/descriptor term in the library."""
-    df: Counter = Counter()
-    for term, n in conn.execute("SELECT t.term, COUNT(DISTINCT t.item_id) FROM item_terms t JOIN items i "
-                                "ON i.id = t.item_id WHERE i.status = 'ok' GROUP BY t.term"):
-        df[term] = int(n)
+    df: Counter = Counter(term_db.item_frequencies(conn))
     # The library's own words (titles, names, tag text): "zombies" finds titles that say "zombie".
-    try:
-        for term, doc in conn.execute("SELECT term, doc FROM items_fts_vocab WHERE doc >= ? ORDER BY doc DESC "
-                                      "LIMIT ?", (MIN_WORD_DF, MAX_WORDS)):
-            if term not in df and len(term) >= 3 and term.isalpha() and term not in STOPWORDS:
-                df[term] = int(doc)
-    except sqlite3.OperationalError:
-        pass
+    for term, doc in fts.common_words(conn, MIN_WORD_DF, MAX_WORDS):
+        if term not in df and len(term) >= 3 and term.isalpha() and term not in STOPWORDS:
+            df[term] = doc
     return df
 
 
@@ -73,27 +70,22 @@ class Vocabulary:
         new = dict(zip(todo, encode(todo), strict=True)) if todo else {}
         if not terms:
             return cls([], np.zeros(0, np.int64), np.zeros((0, 1), np.float32))
-        vectors = np.stack([cached.get(t) if t in cached else new[t] for t in terms]).astype(np.float32)
+        vectors = np.stack([cached[t] if t in cached else new[t] for t in terms]).astype(np.float32)
         return cls(terms, np.array([df[t] for t in terms], np.int64), vectors)
 
 
-def load_vocabulary(library, encoder) -> Vocabulary:
+def load_vocabulary(ctx: StageContext, encoder) -> Vocabulary:
     """The library's vocabulary for the current model; term vectors are cached in `vocab_embeddings`."""
     model = encoder.name
-    conn = library.store.reader()
+    conn = ctx.store.reader()
     df = library_terms(conn)
-    cached: dict[str, np.ndarray] = {}
-    try:
-        for term, blob in conn.execute("SELECT term, vector FROM vocab_embeddings WHERE model = ?", (model,)):
-            cached[term] = np.frombuffer(blob, np.float32)
-    except sqlite3.OperationalError:
-        cached = {}
+    cached = embeddings.vocab_vectors(conn, model)
     vocab = Vocabulary.build(df, encoder.encode, cached)
-    new = [(model, t, vocab.vectors[i].tobytes()) for i, t in enumerate(vocab.terms) if t not in cached]
+    new = [(t, vocab.vectors[i]) for i, t in enumerate(vocab.terms) if t not in cached]
     if new:
         try:
-            with library.store.write() as w:
-                w.executemany("INSERT OR REPLACE INTO vocab_embeddings (model, term, vector) VALUES (?, ?, ?)", new)
-        except sqlite3.OperationalError:
+            with ctx.store.write() as w:
+                embeddings.write_vocab_vectors(w, model, new)
+        except sqlite3.OperationalError:  # a read-only or pre-0003 library: the cache is only a cache
             pass
     return vocab
