@@ -115,6 +115,70 @@ class PlayEvent:
     profile: str = "default"
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What a Library operation changed, so that each screen redraws only what it shows (the idea of
+    Anki's OpChanges). `Library.changes_by(operation)` says it for every Library method; the UI emits
+    one "library changed" signal carrying it."""
+
+    items: bool = False  # which items exist, or the columns of the lists (scan, a removed folder)
+    details: bool = False  # what is known about items: tags, features, descriptors, vectors, failures
+    plays: bool = False  # play events (the History page, "Because you played", play counts)
+    ratings: bool = False  # likes and dislikes
+    playlists: bool = False
+    settings: bool = False
+    item_ids: frozenset[int] = frozenset()  # the items concerned when known; empty: any of them
+
+    def __or__(self, other: Changes) -> Changes:
+        """Both sets of changes (fields or-ed, item ids joined; an unknown set of ids stays unknown)."""
+        ids = frozenset() if (self.any() and not self.item_ids) or (other.any() and not other.item_ids) \
+            else self.item_ids | other.item_ids
+        return Changes(items=self.items or other.items, details=self.details or other.details,
+                       plays=self.plays or other.plays, ratings=self.ratings or other.ratings,
+                       playlists=self.playlists or other.playlists, settings=self.settings or other.settings,
+                       item_ids=ids)
+
+    def any(self) -> bool:
+        """Whether anything changed at all."""
+        return self.items or self.details or self.plays or self.ratings or self.playlists or self.settings
+
+    def touches(self, item_id: int | None) -> bool:
+        """Whether the changes may concern this item (True when the ids are not known)."""
+        return item_id is not None and (not self.item_ids or item_id in self.item_ids)
+
+    @classmethod
+    def everything(cls) -> Changes:
+        """All of it (a new library, deleted data): every screen redraws."""
+        return cls(items=True, details=True, plays=True, ratings=True, playlists=True, settings=True)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One row of the History page: a play event and the item it played."""
+
+    id: int
+    item_id: int
+    started_at: float
+    seconds: float
+    completed: float
+    skipped: bool
+    source: str
+    title: str  # the file name when the item has no title tag
+    artist: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class PlaylistInfo:
+    """A playlist (made, imported or generated) and how many items it holds."""
+
+    id: int
+    name: str
+    source: str
+    note: str
+    size: int
+
+
 class CancelToken:
     """Set by the caller to ask a long-running core function to stop at the next safe point."""
 

@@ -176,3 +176,36 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
     """How many ratings, playlists and profiles the library holds (for `Library.stats`)."""
     one = lambda table: int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: E731
     return {"ratings": one("ratings"), "playlists": one("playlists"), "profiles": one("profiles")}
+
+
+# ----- the app's lists: the History page, the Playlists page, "Because you played" ----------------
+def play_history(conn: sqlite3.Connection, profile: str, limit: int) -> list[sqlite3.Row]:
+    """The profile's latest `limit` play events, newest first, each with its item's title (the file name
+    when it has none), artist and kind."""
+    return conn.execute(
+        "SELECT p.id, p.item_id, p.started_at, p.seconds, p.completed, p.skipped, p.source, "
+        "COALESCE(NULLIF(i.title, ''), i.filename) AS title, i.artist, i.kind FROM play_events p "
+        "JOIN items i ON i.id = p.item_id WHERE p.profile = ? ORDER BY p.started_at DESC, p.id DESC LIMIT ?",
+        (profile, int(limit))).fetchall()
+
+
+def latest_play(conn: sqlite3.Connection, profile: str) -> tuple[int, str] | None:
+    """(item id, title or file name) of the profile's most recent play that was not a skip, or None."""
+    row = conn.execute(
+        "SELECT i.id, COALESCE(NULLIF(i.title, ''), i.filename) FROM play_events p JOIN items i ON i.id = p.item_id "
+        "WHERE p.profile = ? AND p.skipped = 0 ORDER BY p.started_at DESC, p.id DESC LIMIT 1", (profile,)).fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def playlists_of(conn: sqlite3.Connection, profile: str) -> list[sqlite3.Row]:
+    """The profile's playlists, newest first: id, name, source, note and n (how many items)."""
+    return conn.execute(
+        "SELECT pl.id, pl.name, pl.source, pl.note, COUNT(pi.item_id) AS n FROM playlists pl "
+        "LEFT JOIN playlist_items pi ON pi.playlist_id = pl.id WHERE pl.profile = ? "
+        "GROUP BY pl.id ORDER BY pl.created_at DESC, pl.id DESC", (profile,)).fetchall()
+
+
+def playlist_item_ids(conn: sqlite3.Connection, playlist_id: int) -> list[int]:
+    """The item ids of one playlist, in its order."""
+    return [int(r[0]) for r in conn.execute(
+        "SELECT item_id FROM playlist_items WHERE playlist_id = ? ORDER BY position", (playlist_id,))]
