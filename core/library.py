@@ -19,14 +19,14 @@ from core.db import backup
 from core.db import items as q
 from core.db.connection import Store
 from core.db.integrity import HealthCheck, open_check, raise_for
-from core.db.migrate import migrate, pending
-from core.errors import ItemNotFound
+from core.db.migrate import migrate, migrations_pending
+from core.errors import ItemNotFound, UserError
 from core.models import (
     CancelToken,
     Changes,
     Explanation,
-    Hit,
     HistoryEntry,
+    Hit,
     MediaItem,
     PlayEvent,
     PlaylistInfo,
@@ -67,22 +67,40 @@ class Library:
         self.paths = Paths(resolve_data_dir(data_dir))
         self.paths.ensure()
         self.settings = Settings.load(self.paths.settings)
-        self.health = HealthCheck(self.paths.db, self.paths.backups)
-        if integrity == "now" or not self.paths.db.exists():
-            self.health.run_now()
-        else:
-            raise_for(open_check(self.paths.db), self.paths.backups)
-            if _migrations_pending(self.paths.db):
-                self.health.run_now()  # migrations rewrite tables: never on a file not fully checked
-        self.store = Store(self.paths.db)
-        self.store.write_gate = self.health.require_ok
-        with self.store.lock:
-            backup.before_migrations(self.store.conn, self.paths.backups)
-            migrate(self.store.conn)
-        # The daily backup runs after the check passed (never copies a damaged file), on the same thread.
-        background = not self.health.done
-        self.health.start(then=lambda: backup.daily_at(self.paths.db, self.paths.backups),
-                          full_check=background, hold_s=CHECK_HOLD_S if background else 0.0)
+        from core.db.integrity import empty_file, refuse_lost_writes
+        from core.db.lock import LibraryLock
+
+        # Held (shared) until close, and by the kernel until this process dies: `restore` refuses while
+        # any Encore process has the library open. When no other process has it, a -wal deleted or cut
+        # short after a crash is looked for first (before SQLite's first connection erases the evidence).
+        self.lock = LibraryLock(self.paths.db)
+        self.lock.acquire_shared(while_alone=lambda: refuse_lost_writes(self.paths.db))
+        self.store = None
+        try:
+            empty = empty_file(self.paths.db, self.paths.backups)
+            if empty is not None:  # an empty file where a library was (backups exist) is damage, not new
+                raise_for(empty, self.paths.backups)
+            self.health = HealthCheck(self.paths.db, self.paths.backups)
+            if integrity == "now" or not self.paths.db.exists():
+                self.health.run_now()
+            else:
+                raise_for(open_check(self.paths.db), self.paths.backups)
+                if migrations_pending(self.paths.db):
+                    self.health.run_now()  # migrations rewrite tables: never on a file not fully checked
+            self.store = Store(self.paths.db)
+            self.store.write_gate = self.health.require_ok
+            with self.store.lock:
+                backup.before_migrations(self.store.conn, self.paths.backups)
+                migrate(self.store.conn)
+            # The daily backup runs after the check passed (never copies a damaged file), on the same thread.
+            background = not self.health.done
+            self.health.start(then=lambda: backup.daily_at(self.paths.db, self.paths.backups),
+                              full_check=background, hold_s=CHECK_HOLD_S if background else 0.0)
+        except BaseException:
+            if self.store is not None:
+                self.store.close()
+            self.lock.release()
+            raise
         self._lazy_lock = threading.Lock()
         self._components: dict[str, Any] = {}
 
@@ -114,17 +132,26 @@ class Library:
 
     def save_settings(self, **changes: Any) -> Settings:
         """Change and persist settings."""
+        from core.config import check_setting
+
+        defaults = Settings()
         for key, value in changes.items():
-            if not hasattr(self.settings, key):
+            if key == "problems" or not hasattr(defaults, key):
                 raise KeyError(f"unknown setting {key!r}")
-            setattr(self.settings, key, value)
+            checked, problem = check_setting(key, value, getattr(defaults, key))
+            if problem and checked != value:
+                raise ValueError(problem)
+            setattr(self.settings, key, checked)
         self.settings.save(self.paths.settings)
         return self.settings
 
     def close(self) -> None:
         self.health.cancel()  # a check still running stops (writes stay refused); a backup copy finishes
         self.health.join(timeout=60)  # never leave a backup copy running against a closed library
-        self.store.close()
+        try:
+            self.store.close()
+        finally:
+            self.lock.release()  # after the database is closed: a restore may now move it
 
     # ----- scanning ---------------------------------------------------------------------------
     def roots(self) -> list[dict[str, Any]]:
@@ -152,6 +179,8 @@ class Library:
         for p in paths or []:
             if not os.path.exists(p):
                 raise FileNotFoundError(f"folder not found: {p}")
+            if not os.path.isdir(p):
+                raise UserError(f"{p} is not a folder: give the folder that holds your music or videos")
         return scan(self.store, str(self.paths.covers), roots=paths or None,
                     workers=self.settings.scan_workers, timeout_s=self.settings.file_timeout_s,
                     progress=progress, cancel=cancel)
@@ -370,35 +399,25 @@ class Library:
     # ----- the user's own data (player resume points, "forget my history", "delete all data") ---------
     def resume_position(self, ref: int | str, profile: str | None = None) -> float | None:
         """Where playback of a video stopped last time (seconds), or None."""
-        row = self.store.query("SELECT seconds FROM resume_positions WHERE item_id = ? AND profile = ?",
-                               (self.item_row(ref)["id"], profile or self.settings.profile))
-        return float(row[0][0]) if row else None
+        from core.db import history as hdb
+
+        return hdb.resume_position(self.store.reader(), self.item_row(ref)["id"], profile or self.settings.profile)
 
     def set_resume_position(self, ref: int | str, seconds: float | None, profile: str | None = None) -> None:
         """Remember (or with None, forget) where playback stopped."""
+        from core.db import history as hdb
+
         item_id, prof = self.item_row(ref)["id"], profile or self.settings.profile
         with self.store.write() as conn:
-            conn.execute("DELETE FROM resume_positions WHERE item_id = ? AND profile = ?", (item_id, prof))
-            if seconds is not None:
-                conn.execute("INSERT INTO resume_positions (item_id, profile, seconds, updated_at) "
-                             "VALUES (?, ?, ?, strftime('%s','now'))", (item_id, prof, float(seconds)))
+            hdb.set_resume_position(conn, item_id, prof, seconds)
 
     def forget_history(self, profile: str | None = None) -> dict[str, int]:
         """Delete plays, ratings and resume points (of one profile, or every profile when None).
         Items, tags, analysis and playlists stay. Returns how many rows went from each table."""
-        removed: dict[str, int] = {}
+        from core.db import history as hdb
+
         with self.store.write() as conn:
-            for table in HISTORY_TABLES:
-                exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                      (table,)).fetchone()
-                if not exists:
-                    continue
-                cols = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
-                if profile is not None and "profile" in cols:
-                    cur = conn.execute(f"DELETE FROM {table} WHERE profile = ?", (profile,))
-                else:
-                    cur = conn.execute(f"DELETE FROM {table}")
-                removed[table] = cur.rowcount
+            removed = hdb.forget(conn, profile)
         with self._lazy_lock:
             self._components.clear()  # models learned from the history are stale now
         return removed
@@ -533,22 +552,6 @@ class Library:
         return [q.media_item(rows[i]) for i in ids if i in rows]
 
 
-def _migrations_pending(db_path) -> bool:
-    """Whether opening this database will run migrations (read with a plain, read-only connection)."""
-    import sqlite3
-
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
-    try:
-        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if "schema_migrations" not in names:
-            return True
-        return bool(pending(conn))
-    finally:
-        conn.close()
-
-
-# What "forget my history" deletes (a stage that derives tables from the history adds them here).
-HISTORY_TABLES = ["play_events", "ratings", "resume_positions"]
 
 
 # ----- doors that work without opening a library (a damaged database is their reason to exist) ------

@@ -171,6 +171,23 @@ def set_resume_position(conn: sqlite3.Connection, item_id: int, profile: str, se
                      "VALUES (?, ?, ?, strftime('%s','now'))", (item_id, profile, float(seconds)))
 
 
+# What "forget my history" deletes; playlists, items and analysis stay.
+HISTORY_TABLES = ("play_events", "ratings", "resume_positions")
+
+
+def forget(conn: sqlite3.Connection, profile: str | None) -> dict[str, int]:
+    """Delete the plays, ratings and resume points of one profile (every profile when None);
+    returns how many rows went from each table."""
+    removed: dict[str, int] = {}
+    for table in HISTORY_TABLES:
+        if profile is None:
+            cur = conn.execute(f"DELETE FROM {table}")
+        else:
+            cur = conn.execute(f"DELETE FROM {table} WHERE profile = ?", (profile,))
+        removed[table] = cur.rowcount
+    return removed
+
+
 # ----- counts ------------------------------------------------------------------------------------
 def counts(conn: sqlite3.Connection) -> dict[str, int]:
     """How many ratings, playlists and profiles the library holds (for `Library.stats`)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sqlite3
 import time
@@ -66,3 +67,16 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
         conn.execute(f"PRAGMA user_version = {number}")
         names.append(name)
     return names
+
+
+def migrations_pending(db_path: str | os.PathLike) -> bool:
+    """Whether opening this database will run migrations (read with a plain, read-only connection)."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "schema_migrations" not in names:
+            return True
+        done = {row[0] for row in conn.execute("SELECT number FROM schema_migrations")}
+        return any(m[0] not in done for m in available())
+    finally:
+        conn.close()
