@@ -45,25 +45,26 @@ def _human(n: float) -> str:
 def check_database(paths: Paths) -> list[dict[str, Any]]:
     """Integrity, schema version and backups of the library database."""
     from core.db.backup import list_backups
-    from core.db.integrity import check
+    from core.db.integrity import check, empty_file, lost_writes, schema_and_failures
+    from core.db.lock import LibraryLock
     from core.db.migrate import available
 
     out = []
-    report = check(paths.db)
     backups = list_backups(paths.backups)
+    # Before anything connects: SQLite's first connection resets the -shm that witnesses a lost -wal.
+    # While another process has the library open its -shm is live, and nothing is lost.
+    lost = None if LibraryLock.held_elsewhere(paths.db) else lost_writes(paths.db)
+    if lost:
+        return [_check("database", "error", lost, "put the -wal file back if you have it; otherwise the next "
+                       "open of the library says this once, then goes on with what the main file holds")] + (
+            [_check("backups", "ok", f"{len(backups)} automatic backups, newest {backups[0].name}",
+                    backups=[b.name for b in backups])] if backups else [])
+    report = empty_file(paths.db, paths.backups) or check(paths.db)
     if not report.exists:
         out.append(_check("database", "ok", f"no library yet at {paths.db}", "run `encore scan FOLDER`"))
     elif report.ok:
         latest = max((n for n, _, _ in available()), default=0)
-        conn = sqlite3.connect(f"file:{paths.db}?mode=ro", uri=True)
-        try:
-            done = {r[0] for r in conn.execute("SELECT number FROM schema_migrations")}
-            failed = conn.execute("SELECT COUNT(*) FROM failures").fetchone()[0]
-        except sqlite3.Error:
-            done, failed = set(), 0
-        finally:
-            conn.close()
-        schema = max(done, default=0)
+        schema, failed = schema_and_failures(paths.db)
         status, fix = "ok", ""
         if schema > latest:
             status, fix = "error", "this library was written by a newer Encore: update Encore"
@@ -80,6 +81,7 @@ def check_database(paths: Paths) -> list[dict[str, Any]]:
                           "another program may be using it (close other Encore windows) or the folder "
                           "is read-only; then run `encore doctor` again"))
     else:
+        # (an empty file where a library was is damage too: core.db.integrity.empty_file)
         fix = ("run `encore restore` (or `encore doctor --restore`) to put back the newest backup "
                f"({backups[0].name}); the damaged file is kept" if backups else
                "no backup exists: keep a copy of the file and rescan into a new --data-dir")
@@ -217,11 +219,13 @@ def run_checks(data_dir: str | os.PathLike | None, gpu: bool = True) -> dict[str
     return {"status": worst, "data_dir": str(paths.data_dir), "checks": checks}
 
 
-def _restore(data_dir: str | None, source: str | None) -> dict[str, Any]:
+def _restore(data_dir: str | None, source: str | None, force: bool = False) -> dict[str, Any]:
+    """Put back a backup (see core.db.backup.restore: refused while the library is open, and for a
+    healthy, newer database unless `force`)."""
     from core.db.backup import restore
 
     paths = Paths(resolve_data_dir(data_dir))
-    return restore(paths.db, paths.backups, source)
+    return restore(paths.db, paths.backups, source, force=force)
 
 
 def backup_now(data_dir: str | os.PathLike | None) -> Path:

@@ -1,11 +1,13 @@
 """Automatic, rotating backups of the library database (SQLite backup API) and restoring them.
 
 Backups are taken before migrations and once a day when the library changed. Restoring never
-deletes anything: the current (possibly damaged) file is moved aside, then the backup is copied in.
+deletes or overwrites anything: the current file is moved aside under a name nothing has, then the
+backup is copied in; it refuses while the library is open, and a healthy, newer file needs `force`.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
@@ -13,7 +15,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from core.db.connection import DatabaseError
+from core.db.connection import PENDING_SUFFIX, DatabaseError
 
 KEEP_BACKUPS = 7
 DAILY_SECONDS = 24 * 3600
@@ -152,16 +154,34 @@ def daily_at(db_path: Path | str, backups_dir: Path | str) -> Path | None:
         conn.close()
 
 
-def restore(db_path: Path | str, backups_dir: Path | str, source: Path | str | None = None) -> dict:
-    """Put a backup in place of the library database. Nothing is deleted.
+def restore(db_path: Path | str, backups_dir: Path | str, source: Path | str | None = None,
+            force: bool = False) -> dict:
+    """Put a backup in place of the library database. Nothing is deleted, nothing is overwritten.
 
-    `source` defaults to the newest backup that passes `integrity_check`. The current database
-    file (and its -wal/-shm) is renamed to `<name>.damaged-<time>` first. Call with no connection
-    to the database open.
+    `source` defaults to the newest backup that passes `integrity_check` (and is an Encore library).
+    Refused (DatabaseError) while the library is open in any Encore process: restore takes the library
+    lock exclusively, without waiting. Refused (UserError) unless `force` when the current database
+    passes its check and changed after the backup was taken (restoring would lose that).
+    The current file (and its -wal/-shm) is renamed to `<name>.damaged-<time>` when it is damaged or
+    empty, `<name>.replaced-<time>` when it was healthy; a name already taken gets `-2`, `-3`...
     """
-    from core.db.integrity import check
+    from core.db.lock import LibraryLock, open_elsewhere_message
 
     db_path = Path(db_path)
+    lock = LibraryLock(db_path)
+    if not lock.try_exclusive():
+        raise DatabaseError(open_elsewhere_message(lock.holders()))
+    try:
+        return _restore_locked(db_path, Path(backups_dir), source, force)
+    finally:
+        lock.release()
+
+
+def _restore_locked(db_path: Path, backups_dir: Path, source: Path | str | None, force: bool) -> dict:
+    from core.db.integrity import check, empty_file
+    from core.errors import UserError
+
+    # Every connection here is read-only: the file being set aside (and its -wal) is kept as it was.
     candidates = [Path(source)] if source else list_backups(backups_dir)
     if not candidates:
         raise DatabaseError(f"there is no backup in {backups_dir} to restore")
@@ -169,22 +189,36 @@ def restore(db_path: Path | str, backups_dir: Path | str, source: Path | str | N
     rejected = []
     for candidate in candidates:
         report = check(candidate, full=True)
-        if report.exists and report.ok:
+        if report.exists and report.ok and _is_library(candidate):
             chosen = candidate
             break
-        rejected.append(f"{candidate.name}: {report.detail}")
+        why = report.detail if not (report.exists and report.ok) else "not an Encore library (empty or no schema)"
+        rejected.append(f"{candidate.name}: {why}")
     if chosen is None:
         raise DatabaseError("no usable backup: " + "; ".join(rejected))
-    kept = None
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+
+    previous, newer = None, False
     if db_path.exists():
-        kept = db_path.with_name(f"{db_path.name}.damaged-{stamp}")
-        os.replace(db_path, kept)
-    for side in ("-wal", "-shm", "-journal"):
-        extra = db_path.with_name(db_path.name + side)
-        if extra.exists():
-            os.replace(extra, db_path.with_name(f"{db_path.name}.damaged-{stamp}{side}"))
+        changed_at = max(os.stat(p).st_mtime for p in (db_path, db_path.with_name(db_path.name + "-wal"))
+                         if p.exists())
+        current = empty_file(db_path, backups_dir) or check(db_path, readonly=True)
+        if current.damaged or db_path.stat().st_size == 0:
+            previous = "damaged"
+        elif not current.ok and not force:
+            raise DatabaseError(f"cannot check the current library database {db_path}: {current.detail}. "
+                                "Close the program holding it and try again (or restore with --force)")
+        else:
+            previous = "replaced"
+            newer = changed_at > chosen.stat().st_mtime and not _same_content(db_path, chosen)
+            if newer and not force:
+                raise UserError(
+                    f"the library database {db_path} is healthy and changed after the backup {chosen.name} was "
+                    f"taken ({_when(changed_at)}, backup {_when(chosen.stat().st_mtime)}): restoring would "
+                    "lose what changed since. To replace it anyway, run `encore restore --force` (the current "
+                    f"file is kept as {db_path.name}.replaced-TIME, not deleted)")
+    kept = move_aside(db_path, previous or "damaged", sides=_SIDES)  # None: there was nothing
     tmp = db_path.with_name(f".{db_path.name}.restoring")
+    tmp.unlink(missing_ok=True)  # left by a restore that crashed mid-copy
     src = sqlite3.connect(f"file:{chosen}?mode=ro", uri=True)
     dst = sqlite3.connect(str(tmp))
     try:
@@ -192,6 +226,91 @@ def restore(db_path: Path | str, backups_dir: Path | str, source: Path | str | N
     finally:
         src.close()
         dst.close()
-    os.replace(tmp, db_path)
-    return {"restored_from": str(chosen), "damaged_kept_as": str(kept) if kept else None,
-            "skipped_backups": rejected}
+    os.replace(tmp, db_path)  # db_path was moved aside above: this replaces nothing
+    kept_db = str(kept) if kept and previous else None
+    out = {"restored_from": str(chosen), "kept_as": kept_db, "previous": previous,
+           "damaged_kept_as": kept_db if previous == "damaged" else None, "skipped_backups": rejected}
+    if newer:
+        out["warning"] = (f"the database replaced was healthy and newer than the backup; it is kept as {kept_db}")
+    return out
+
+
+_SIDES = ("-wal", "-shm", "-journal", PENDING_SUFFIX)  # moved aside with the database they belong to
+
+
+def _is_library(path: Path) -> bool:
+    """Whether a file holds an Encore library (a 0-byte or foreign SQLite file passes integrity_check)."""
+    from core.db.integrity import readonly_uri
+
+    try:
+        conn = sqlite3.connect(readonly_uri(path), uri=True)
+        try:
+            return conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0] > 0
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+
+
+def _same_content(a: Path, b: Path) -> bool:
+    """Whether two library files hold the same data, as far as the backup fingerprint can tell."""
+    from core.db.integrity import readonly_uri
+
+    prints = []
+    for path in (a, b):
+        try:
+            conn = sqlite3.connect(readonly_uri(path), uri=True, timeout=30)
+            try:
+                prints.append(fingerprint(conn))
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return False
+    return prints[0] == prints[1]
+
+
+def _when(t: float) -> str:
+    return datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _stamp() -> str:
+    """The time in the names of kept copies (to the second: the counter makes them unique)."""
+    return datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def move_aside(path: Path | str, kind: str, sides: tuple[str, ...] = ()) -> Path | None:
+    """Rename `path` (and each `path + side` that exists) to `<name>.<kind>-<time>[-N]<side>`, with N
+    the first counter for which none of those names exists; returns the new name of `path` (or where
+    its sides went when it was missing), None when nothing existed. Never overwrites anything: each
+    rename is a hard link (which fails when the name is taken) and then an unlink of the old name."""
+    path = Path(path)
+    present = [s for s in ("", *sides) if os.path.lexists(path.with_name(path.name + s))]
+    if not present:
+        return None
+    stamp = _stamp()
+    for n in itertools.count(1):
+        base = path.with_name(f"{path.name}.{kind}-{stamp}" + (f"-{n}" if n > 1 else ""))
+        if any(os.path.lexists(base.with_name(base.name + s)) for s in ("", *sides)):
+            continue
+        try:  # the first present file claims the name; the rest follow it
+            _rename_no_replace(path.with_name(path.name + present[0]), base.with_name(base.name + present[0]))
+        except FileExistsError:
+            continue  # taken in the instant between: the next number
+        break
+    for side in present[1:]:
+        _rename_no_replace(path.with_name(path.name + side), base.with_name(base.name + side))
+    return base
+
+
+def _rename_no_replace(src: Path, dst: Path) -> None:
+    """os.rename that raises FileExistsError instead of replacing `dst`."""
+    try:
+        os.link(src, dst, follow_symlinks=False)
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links on this file system (FAT, some network shares)
+        if os.path.lexists(dst):
+            raise FileExistsError(str(dst)) from None
+        os.rename(src, dst)
+        return
+    os.unlink(src)

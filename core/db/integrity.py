@@ -8,8 +8,10 @@ while writes wait for its verdict (`HealthCheck.require_ok`, installed as the St
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -40,19 +42,24 @@ def _says_damaged(message: str) -> bool:
 
 
 def check(path: Path | str, full: bool = False, busy_timeout_s: float = 30.0,
-          on_connect: Callable[[sqlite3.Connection | None], None] | None = None) -> HealthReport:
+          on_connect: Callable[[sqlite3.Connection | None], None] | None = None,
+          readonly: bool = False) -> HealthReport:
     """Run `PRAGMA quick_check` (or `integrity_check` when `full`) on a database file.
 
     Opens a plain connection with no pragmas that write, so checking never changes the file
-    (beyond SQLite's own recovery of a committed write-ahead log, which is the normal open path).
-    `on_connect` is told the connection (and None when it closes), so another thread can interrupt it.
+    (beyond SQLite's own recovery of a committed write-ahead log, which is the normal open path: the
+    last connection's close copies the -wal into the file and deletes it). `readonly` opens it for
+    reading only: the file and its -wal stay byte for byte as they were (restore checks the file it
+    is about to set aside this way). `on_connect` is told the connection (and None when it closes),
+    so another thread can interrupt it.
     """
     path = Path(path)
     started = time.monotonic()
     if not path.exists():
         return HealthReport(str(path), True, False, "no database yet", 0.0)
     try:
-        conn = sqlite3.connect(str(path), timeout=busy_timeout_s)
+        conn = (sqlite3.connect(readonly_uri(path), uri=True, timeout=busy_timeout_s) if readonly else
+                sqlite3.connect(str(path), timeout=busy_timeout_s))
     except sqlite3.Error as exc:
         return HealthReport(str(path), False, True, f"cannot open: {exc}", time.monotonic() - started,
                             damaged=_says_damaged(str(exc)))
@@ -75,6 +82,28 @@ def check(path: Path | str, full: bool = False, busy_timeout_s: float = 30.0,
             on_connect(None)
         conn.close()
     return HealthReport(str(path), ok, True, detail, round(time.monotonic() - started, 3), damaged)
+
+
+def readonly_uri(path: Path | str) -> str:
+    """A `file:` URI that opens a database for reading only (any character in the path is safe)."""
+    return Path(os.path.abspath(path)).as_uri() + "?mode=ro"
+
+
+def schema_and_failures(path: Path | str) -> tuple[int, int]:
+    """The highest migration applied to a library file and how many failures it records (0, 0 when
+    unreadable), read with a read-only connection (`encore doctor`)."""
+    try:
+        conn = sqlite3.connect(readonly_uri(path), uri=True)
+    except sqlite3.Error:
+        return 0, 0
+    try:
+        done = [r[0] for r in conn.execute("SELECT number FROM schema_migrations")]
+        failed = conn.execute("SELECT COUNT(*) FROM failures").fetchone()[0]
+        return max(done, default=0), int(failed)
+    except sqlite3.Error:
+        return 0, 0
+    finally:
+        conn.close()
 
 
 def damaged_message(report: HealthReport, backups: list[Path]) -> str:
@@ -265,3 +294,115 @@ class HealthCheck:
         except DatabaseError as exc:
             self.error = DatabaseError("the library is closing; nothing more is saved") if self._cancelled else exc
         self._done.set()
+
+
+# ----- an empty file where a library was (issue 16, case 3) ------------------------------------------
+def empty_file(path: Path | str, backups_dir: Path | str) -> HealthReport | None:
+    """A damaged report when the database file is empty (0 bytes) while backups (or a -wal) show that
+    a library was there; None otherwise. A 0-byte file with neither (a crash while a brand-new library
+    was being created) is a new library, as before."""
+    from core.db.backup import list_backups
+
+    path = Path(path)
+    try:
+        if path.stat().st_size != 0:
+            return None
+    except OSError:
+        return None
+    backups = list_backups(Path(backups_dir))
+    wal = path.with_name(path.name + "-wal")
+    wal_bytes = wal.stat().st_size if wal.exists() else 0
+    if not backups and not wal_bytes:
+        return None
+    held = (f"{len(backups)} backup{'s' if len(backups) != 1 else ''} hold a library" if backups else
+            f"its -wal holds {wal_bytes} bytes")
+    return HealthReport(str(path), False, True, f"the file is empty (0 bytes) while {held}", 0.0, damaged=True)
+
+
+# ----- a lost or cut-short write-ahead log (issue 16, case 4) ----------------------------------------
+SHM_HEADER = struct.Struct("=IIIBBHIIIIIIII")  # SQLite's WalIndexHdr (native byte order), twice, then nBackfill
+
+
+def lost_writes(path: Path | str) -> str | None:
+    """Why committed changes are missing from the database because its -wal was deleted or cut short
+    (or replaced), or None. Reads only files: run it before anything connects (SQLite's first
+    connection resets the -shm, the evidence) and only while no other process has the library open.
+
+    Two witnesses: the -shm left by a process that did not close (a crash) says how many frames were
+    committed and how many of them are already in the main file; the -wal-pending marker (written by
+    the Store when a checkpoint could not copy everything) says how long the -wal must be, for when
+    the -shm is gone too."""
+    from core.db.connection import pending_path
+
+    path = Path(path)
+    wal = path.with_name(path.name + "-wal")
+    shm = path.with_name(path.name + "-shm")
+    try:
+        wal_bytes = wal.stat().st_size if wal.exists() else None
+        with open(shm, "rb") as fh:
+            raw = fh.read(SHM_HEADER.size * 2 + 4)
+    except OSError:
+        raw = b""
+    if len(raw) == SHM_HEADER.size * 2 + 4 and raw[:48] == raw[48:96]:
+        (version, _, _, is_init, _, page, frames, _, _, _, _, _, _, _) = SHM_HEADER.unpack(raw[:48])
+        backfilled = struct.unpack("=I", raw[96:100])[0]
+        page = 65536 if page == 1 else page
+        if version == 3007000 and is_init and page and frames > backfilled:
+            unsaved = frames - backfilled
+            need = 32 + frames * (page + 24)
+            if wal_bytes is None:
+                return _lost(path, "is missing", unsaved)
+            if wal_bytes < need:
+                return _lost(path, f"was cut short ({wal_bytes} of at least {need} bytes)", unsaved)
+            try:
+                with open(wal, "rb") as fh:
+                    salts = fh.read(24)[16:24]
+            except OSError:
+                salts = b""
+            if salts != raw[32:40]:
+                return _lost(path, "is not the one the library was writing (it was replaced)", unsaved)
+            return None
+    marker = pending_path(path)
+    try:
+        state = json.loads(marker.read_text(encoding="utf-8"))
+        need, mtime_ns = int(state["wal_bytes"]), int(state["db_mtime_ns"])
+        db_mtime_ns = path.stat().st_mtime_ns
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if db_mtime_ns > mtime_ns:
+        return None  # a checkpoint wrote into the main file since the marker: the changes are in it
+    if wal_bytes is None:
+        return _lost(path, "is missing", None)
+    if wal_bytes < need:
+        return _lost(path, f"was cut short ({wal_bytes} of at least {need} bytes)", None)
+    return None
+
+
+def _lost(path: Path, what: str, pages: int | None) -> str:
+    size = f" ({pages} database pages)" if pages else ""
+    return (f"the write-ahead log {path.name}-wal beside {path} {what}: the last changes Encore saved "
+            f"before it stopped{size}, such as plays, likes or playlists, are not in {path.name} and are "
+            f"lost unless that file comes back. If you have it, put it back as {path}-wal before opening "
+            "the library again")
+
+
+def refuse_lost_writes(path: Path | str) -> None:
+    """At open, when no other process has the library: raise DatabaseError once when `lost_writes`
+    finds changes missing. The witnesses (-shm, -wal-pending) are moved aside first, so the next open
+    goes on with what the main file holds (a -wal put back later is still read: SQLite rebuilds the
+    -shm from it)."""
+    from core.db.backup import move_aside
+
+    path = Path(path)
+    problem = lost_writes(path)
+    if problem is None:
+        return
+    from core.db.connection import pending_path
+
+    for witness in (path.with_name(path.name + "-shm"), pending_path(path)):
+        if witness.exists():
+            try:
+                move_aside(witness, "lost")
+            except OSError:
+                pass
+    raise DatabaseError(problem + "; opening it again goes on without them (the main file is intact).")
