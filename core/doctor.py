@@ -136,6 +136,14 @@ def bundled_gguf() -> Path | None:
     return None
 
 
+def check_settings(settings: Settings) -> list[dict[str, Any]]:
+    """Values in settings.json that were of the wrong type or out of bounds (each replaced, never used)."""
+    if not settings.problems:
+        return [_check("settings", "ok", "every setting is valid")]
+    return [_check("settings", "warn", "; ".join(settings.problems),
+                   "open Settings in the app (or edit settings.json) and save valid values")]
+
+
 def check_models(settings: Settings) -> list[dict[str, Any]]:
     """The embedding model folder and the LLM GGUF file."""
     out = []
@@ -210,7 +218,7 @@ def run_checks(data_dir: str | os.PathLike | None, gpu: bool = True) -> dict[str
     """Every check, as one JSON-able report with an overall status."""
     paths = Paths(resolve_data_dir(data_dir))
     settings = Settings.load(paths.settings)
-    checks = check_database(paths) + check_models(settings)
+    checks = check_database(paths) + check_settings(settings) + check_models(settings)
     if gpu:
         checks += check_gpu(settings)
     checks += check_caches(paths)

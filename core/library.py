@@ -581,4 +581,4 @@ def restore_backup(data_dir: str | os.PathLike | None, source: str | None = None
     """Put back a backup (the newest good one when `source` is None); the current file is kept aside."""
     from core.doctor import _restore
 
-    return _restore(data_dir, source, force=force) if force else _restore(data_dir, source)
+    return _restore(data_dir, source, force=force)

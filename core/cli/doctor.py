@@ -27,7 +27,12 @@ def _render(report: dict[str, Any]) -> str:
 
 def _restored(r: dict[str, Any]) -> str:
     kept = r.get("kept_as") or r.get("damaged_kept_as")
-    return f"Restored {r['restored_from']}" + (f"\nThe previous database is kept as {kept}" if kept else "")
+    lines = [f"Restored {r['restored_from']}"]
+    if kept:
+        lines.append(f"The previous ({r.get('previous') or 'current'}) database is kept as {kept}")
+    if r.get("warning"):
+        lines.append(f"Warning: {r['warning']}")
+    return "\n".join(lines)
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
