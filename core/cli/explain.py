@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from core.cli.output import emit, open_library
+from core.cli.output import emit, open_library, terminal_safe
 from core.models import Explanation
 
 
@@ -26,7 +26,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
     def on_token(piece: str) -> None:
         streamed.append(piece)
-        sys.stdout.write(piece)
+        sys.stdout.write(terminal_safe(piece))
         sys.stdout.flush()
 
     expl = lib.explain(args.item, seed=args.seed, on_token=on_token if stream else None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -32,14 +33,24 @@ def _finite(value: Any) -> Any:
     return value
 
 
+# Control characters from file names and tags (ESC sequences can retitle or rewrite a terminal) are
+# printed as visible escapes; newlines and tabs of Encore's own layout stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every control character except newline and tab shown as \\xNN."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def emit(args: argparse.Namespace, data: Any, human: Callable[[Any], str] | str | None = None) -> None:
-    """Print JSON with --json, else the human rendering."""
+    """Print JSON with --json, else the human rendering (control characters escaped)."""
     if getattr(args, "json", False):
         print(json.dumps(_finite(data), ensure_ascii=False, indent=None, default=str, allow_nan=False))
     elif callable(human):
-        print(human(data))
+        print(terminal_safe(human(data)))
     elif human is not None:
-        print(human)
+        print(terminal_safe(human))
     else:
         print(json.dumps(_finite(data), ensure_ascii=False, indent=2, default=str, allow_nan=False))
 

@@ -109,3 +109,17 @@ def test_a_file_given_as_a_root_is_refused_and_never_becomes_an_offline_root(sca
     for limit in ("0", "-1"):
         assert main(d + ["search", "--limit", limit, "song"]) == 2
         assert main(d + ["recommend", "--limit", limit]) == 2
+
+
+def test_escape_sequences_in_file_names_reach_the_terminal_escaped(tmp_path, capsys):
+    root = tmp_path / "media"
+    root.mkdir()
+    evil = root / "\x1b]0;pwned\x07\x1b[2J.wav"
+    write_audio(evil, seconds=0.5)
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "scan", str(root)]) == 0
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "show", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b]0;pwned\\x07" in out  # still readable: the user sees what the name holds
