@@ -31,8 +31,8 @@ def open_library(data_dir: str | None, integrity: str = "background"):
 
     The window opens after a cheap header/schema check; the full integrity check runs on a background
     thread (writes wait for it) and the window's health banner reports a failure."""
+    from core.errors import plain_error
     from core.library import Library
-    from ui.errors import plain_error
 
     if data_dir is None and not os.environ.get("ENCORE_DATA_DIR"):
         from ui.settings_dialog import data_dir_preference

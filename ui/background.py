@@ -33,6 +33,7 @@ class BackgroundWork(QObject):
         self._queued_any = False
         self._queued_stages: tuple[str, ...] = ()
         self.last_summary: dict[str, Any] | None = None
+        self.stages: tuple[str, ...] = ()  # what the pass running (or the last one) was asked to do
         self.blocked: str | None = None  # why no upkeep may run (the library failed its integrity check)
         self._poll = QTimer(self, interval=50)
         self._poll.timeout.connect(self._drain)
@@ -54,6 +55,7 @@ class BackgroundWork(QObject):
 
         ctx = multiprocessing.get_context("spawn")  # never fork a process that runs Qt threads
         self._queue, self._cancel = ctx.Queue(), ctx.Event()
+        self.stages = tuple(stages)
         self.process = ctx.Process(target=child_main, name="encore-upkeep",
                                    args=(str(self.library.paths.data_dir), list(paths or []), tuple(stages),
                                          self._queue, self._cancel))

@@ -16,9 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.errors import plain_error
+from core.models import Changes
 from ui.chips import feature_chips, keyframe_paths, poster_path
-from ui.errors import plain_error
-from ui.ops import Ops, stage_missing
+from ui.ops import Ops
 from ui.table_model import format_duration
 from ui.widgets import Chip, EmptyState, FlowLayout
 
@@ -130,6 +131,17 @@ class DetailPane(QWidget):
                      on_result=lambda info: self._loaded(gen, info, explain),
                      on_error=lambda exc: self._failed(gen, exc))
 
+    def library_changed(self, changes: Changes) -> None:
+        """Redraw the shown item when what is known about it changed, or its plays or its like (the
+        explanation stays)."""
+        if self.item_id is None or self.scroll.isHidden():
+            return
+        if changes.details or ((changes.plays or changes.ratings) and changes.touches(self.item_id)):
+            gen = self._generation
+            self.ops.run("show", self.library.show, ref=self.item_id,
+                         on_result=lambda info: self._loaded(gen, info, explain=False),
+                         on_error=lambda exc: self._failed(gen, exc))
+
     def _failed(self, gen: int, exc: BaseException) -> None:
         if gen == self._generation:
             self.empty.set_text("Cannot show this item", plain_error(exc))
@@ -210,16 +222,7 @@ class DetailPane(QWidget):
             self.explanation.setToolTip("How Encore explains this pick" + source)
 
     def _explain_failed(self, gen: int, exc: BaseException) -> None:
-        if gen != self._generation:
-            return
-        if stage_missing(exc) and self._reasons:
-            from core.recommend.reason_lines import all_reasons
-
-            self.explanation.setText(all_reasons(self._reasons))
-        elif stage_missing(exc):
-            self.explanation.setText("Explanations appear here once Encore has learned a little about "
-                                     "what you play.")
-        else:
+        if gen == self._generation:
             self.explanation.setText(plain_error(exc, "explain this"))
 
     def _toggle_like(self) -> None:

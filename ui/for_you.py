@@ -5,10 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
-from core.models import Reason, Recommendation
-from ui import queries
-from ui.errors import plain_error
-from ui.ops import Ops, stage_missing
+from core.errors import plain_error
+from core.models import Changes, Reason, Recommendation
+from ui.ops import Ops
 from ui.shelves import Shelf
 from ui.widgets import EmptyState
 
@@ -69,6 +68,13 @@ class ForYouView(QWidget):
         if self.active:
             self._refresh_timer.start()
 
+    def library_changed(self, changes: Changes) -> None:
+        """What the picks are made from changed (plays, likes, playlists, what is known about items, the
+        profile): refill the shelves soon when on screen; opening the page refills them anyway."""
+        if (changes.plays or changes.ratings or changes.playlists or changes.details or changes.settings) \
+                and self.isVisible():
+            self.schedule_refresh()
+
     def set_seed(self, item_id: int | None) -> None:
         """The selected item: the "More like this" shelf follows it."""
         self.seed_item = item_id
@@ -80,7 +86,7 @@ class ForYouView(QWidget):
             return
         self._load(self.for_you, mode=MODE_FOR_YOU,
                    empty="Play, skip or like a few things and Encore will suggest what fits your taste.")
-        last = queries.last_played(self.library)
+        last = self.library.last_played()
         if last:
             self.because.set_title(f"Because you played {last[1]}")
             self._load(self.because, seed=last[0], mode=MODE_BECAUSE, empty="")
@@ -89,7 +95,7 @@ class ForYouView(QWidget):
             self.because.set_items([])
             self.because.set_note("Play something and picks that go with it appear here.")
         self._load_more()
-        self.ops.run("recently added", self.library.items, order="added_at DESC, id DESC", limit=SHELF_SIZE,
+        self.ops.run("recently added", self.library.recently_added, limit=SHELF_SIZE,
                      on_result=self._recent_loaded, on_error=lambda exc: self.recent.set_note(plain_error(exc)))
 
     def _load_more(self) -> None:
@@ -99,8 +105,8 @@ class ForYouView(QWidget):
             self.more.set_note("Select a track or video to see more like it.")
             return
         try:
-            row = self.library.item_row(self.seed_item)
-            title, kind = row["title"] or row["filename"], row["kind"]
+            seed = self.library.item(self.seed_item)
+            title, kind = seed.title, seed.kind
         except LookupError:
             title, kind = "", "audio"
         self.more.set_title(f"More like {title}" if title else "More like this")
@@ -123,8 +129,7 @@ class ForYouView(QWidget):
 
         def failed(exc: BaseException) -> None:
             shelf.set_items([])
-            shelf.set_note("Recommendations appear here once Encore's recommender is installed."
-                           if stage_missing(exc) else plain_error(exc, "make suggestions"))
+            shelf.set_note(plain_error(exc, "make suggestions"))
             self._loaded()
 
         self.ops.run(f"recommend {mode}", self.library.recommend, seed=seed, mode=mode, limit=SHELF_SIZE,

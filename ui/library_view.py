@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.models import Changes
 from ui.table_model import ItemIdRole, LibraryTableModel
 from ui.widgets import EmptyState
 
@@ -34,7 +35,7 @@ class LibraryView(QWidget):
     def __init__(self, library, kind: str, thumbnails, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.kind = kind
-        self.model = LibraryTableModel(library.store.reader, kind, art=thumbnails.icon, parent=self)
+        self.model = LibraryTableModel(library, kind, art=thumbnails.icon, parent=self)
         thumbnails.ready.connect(lambda _p: self.model.art_changed())
 
         self.filter = QLineEdit()
@@ -117,6 +118,11 @@ class LibraryView(QWidget):
         self.mode = "table"
         self.model.reloaded.connect(self._update_state)
         self.model.modelReset.connect(self._update_state)
+
+    def library_changed(self, changes: Changes) -> None:
+        """Items came, went or changed: re-read the list once it has been opened (or is on screen)."""
+        if (changes.items or changes.details) and (self.model.started or self.isVisible()):
+            self.model.refresh()
 
     def set_mode(self, mode: str) -> None:
         self.mode = mode

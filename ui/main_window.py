@@ -168,13 +168,16 @@ class MainWindow(WindowActions, QMainWindow):
         self.detail.like.connect(lambda item_id, value: self.player.like(item_id, value))
         self.detail.radio.connect(self.radio)
         self.detail.more_like_this.connect(self.more_like_this)
-        self.player.recorded.connect(self._play_recorded)
         self.player.problem.connect(self.say)
         self.player.now_playing.connect(self._now_playing)
         self.work.started.connect(self._live_timer.start)
         self.work.progress.connect(self._stage_progress)
         self.work.finished.connect(self._work_finished)
         self.health_banner.failed.connect(self.library_unsafe)
+        # One "library changed" signal: every screen decides for itself whether what it shows changed.
+        for screen in (self, self.music, self.videos, self.for_you, self.history, self.playlists,
+                       self.failures_view, self.detail):
+            self.ops.changed.connect(screen.library_changed)
 
     def _shortcuts(self) -> None:
         def key(seq, fn, context=Qt.ShortcutContext.WindowShortcut):

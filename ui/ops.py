@@ -1,4 +1,5 @@
-"""The one worker layer: run a core call off the GUI thread, deliver result/error/progress by signal."""
+"""The one worker layer: run a core call off the GUI thread, deliver result/error/progress by signal,
+and tell every screen what a finished Library operation changed (one `changed` signal)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from core.models import CancelToken, Progress
-from ui.errors import stage_missing  # noqa: F401 - part of this module's interface
+from core.library import Library
+from core.models import CancelToken, Changes, Progress
 
 
 class _Signals(QObject):
@@ -37,6 +38,7 @@ class Job(QObject):
         self.value: Any = None
         self.exception: BaseException | None = None
         self.started_at = time.monotonic()
+        self.changes = Changes()  # what the call changes in the library (reported once it finished)
         self.signals.finished.connect(self._mark_done)
 
     def cancel(self) -> None:
@@ -85,10 +87,16 @@ class _Runner(QRunnable):
 
 
 class Ops(QObject):
-    """Runs core calls in a QThreadPool and keeps track of the jobs in flight."""
+    """Runs core calls in a QThreadPool and keeps track of the jobs in flight.
+
+    `changed(Changes)` is the one "library changed" signal of the app: it fires after a Library
+    operation that writes has finished (what it changed comes from `Library.changes_by`), and for
+    changes made elsewhere (the upkeep process, the settings dialog) through `report`. Screens
+    connect to it and redraw when a field they show changed."""
 
     job_started = Signal(object)
     job_finished = Signal(object)
+    changed = Signal(object)  # Changes
 
     def __init__(self, parent: QObject | None = None, max_threads: int = 4) -> None:
         super().__init__(parent)
@@ -102,8 +110,12 @@ class Ops(QObject):
             on_progress: Callable[[Progress], None] | None = None,
             on_token: Callable[[str], None] | None = None, **kwargs: Any) -> Job:
         """Call `fn(**kwargs)` in a worker. With `progress`/`cancel`/`tokens` the call also gets
-        `progress=`, `cancel=` and `on_token=` keyword arguments wired to the job's signals."""
+        `progress=`, `cancel=` and `on_token=` keyword arguments wired to the job's signals.
+        When `fn` is a method of a Library, `changed` reports what it changed once it finished."""
         job = Job(name, self)
+        library = getattr(fn, "__self__", None)
+        if isinstance(library, Library):
+            job.changes = library.changes_by(fn, **kwargs)
         if on_result:
             job.signals.result.connect(on_result)
         if on_error:
@@ -128,7 +140,13 @@ class Ops(QObject):
         if job in self.jobs:
             self.jobs.remove(job)
         settle_heap()
+        self.report(job.changes)  # also after an error: a failed write may have done part of its work
         self.job_finished.emit(job)
+
+    def report(self, changes: Changes) -> None:
+        """Tell the screens that the library changed (nothing happens for an empty Changes)."""
+        if changes.any():
+            self.changed.emit(changes)
 
     def cancel_all(self) -> None:
         for job in list(self.jobs):

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.recommend.reason_lines import all_reasons, short_reason
-from ui import queries
+from core.library import all_reasons, short_reason
+from core.models import Changes, MediaItem, PlaylistInfo
 from ui.table_model import format_duration
 from ui.widgets import EmptyState
 
@@ -142,17 +142,24 @@ class HistoryView(_Page):
         self.table.currentCellChanged.connect(lambda r, *_: self._emit(r))
         self.table.cellDoubleClicked.connect(lambda r, _c: self._play(r))
         self.set_content(self.table)
+        self.redraws = 0  # how often the table was filled (tests count redraws)
+
+    def library_changed(self, changes: Changes) -> None:
+        """Plays (or titles, or the profile) changed: redraw when on screen (opening the page redraws)."""
+        if (changes.plays or changes.details or changes.settings) and self.isVisible():
+            self.refresh()
 
     def refresh(self) -> None:
-        rows = queries.history(self.library)
+        rows = self.library.history()
         self.table.setRowCount(len(rows))
         for r, ev in enumerate(rows):
-            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(ev["started_at"]))
-            values = [when, ev["title"] or ev["filename"], ev["artist"] or "", format_duration(ev["seconds"]),
-                      f"{ev['completed'] * 100:.0f}%", "skipped" if ev["skipped"] else ""]
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(ev.started_at))
+            values = [when, ev.title, ev.artist, format_duration(ev.seconds),
+                      f"{ev.completed * 100:.0f}%", "skipped" if ev.skipped else ""]
             for c, v in enumerate(values):
-                self.table.setItem(r, c, _cell(v, ev["item_id"]))
+                self.table.setItem(r, c, _cell(v, ev.item_id))
         self.show_content(bool(rows))
+        self.redraws += 1
 
     def _emit(self, row: int) -> None:
         cell = self.table.item(row, 0)
@@ -196,32 +203,38 @@ class PlaylistsView(_Page):
         split.addWidget(self.tracks)
         split.setSizes([220, 600])
         self.set_content(split)
-        self._lists: list[dict] = []
-        self._items: list[dict] = []
+        self._lists: list[PlaylistInfo] = []
+        self._items: list[MediaItem] = []
+
+    def library_changed(self, changes: Changes) -> None:
+        """Playlists (or titles, or the profile) changed: redraw when on screen (opening the page redraws)."""
+        if (changes.playlists or changes.details or changes.settings) and self.isVisible():
+            self.refresh()
 
     def refresh(self) -> None:
-        self._lists = queries.playlists(self.library)
+        shown = self._lists[self.lists.currentRow()].id if 0 <= self.lists.currentRow() < len(self._lists) else None
+        self._lists = self.library.playlists()
         self.lists.clear()
         for pl in self._lists:
-            self.lists.addItem(f"{pl['name']}  ({pl['n']})")
+            self.lists.addItem(f"{pl.name}  ({pl.size})")
         self.show_content(bool(self._lists))
         if self._lists:
-            self.lists.setCurrentRow(0)
+            ids = [pl.id for pl in self._lists]
+            self.lists.setCurrentRow(ids.index(shown) if shown in ids else 0)  # the open list stays open
 
     def _show_list(self, row: int) -> None:
-        self._items = queries.playlist_items(self.library, self._lists[row]["id"]) if 0 <= row < len(
-            self._lists) else []
+        self._items = self.library.playlist_items(self._lists[row].id) if 0 <= row < len(self._lists) else []
         self.tracks.setRowCount(len(self._items))
         for r, it in enumerate(self._items):
-            for c, v in enumerate([it["title"], it["artist"], format_duration(it["duration"])]):
-                self.tracks.setItem(r, c, _cell(v or "", it["id"]))
+            for c, v in enumerate([it.title, it.artist, format_duration(it.duration)]):
+                self.tracks.setItem(r, c, _cell(v or "", it.id))
 
     def _play(self, row: int) -> None:
-        self.play_requested.emit([it["id"] for it in self._items], row)
+        self.play_requested.emit([it.id for it in self._items], row)
 
     def _emit(self, row: int) -> None:
         if 0 <= row < len(self._items):
-            self.item_selected.emit(self._items[row]["id"])
+            self.item_selected.emit(self._items[row].id)
 
 
 class FailuresView(_Page):
@@ -250,6 +263,11 @@ class FailuresView(_Page):
         row.addWidget(retry)
         col.addLayout(row)
         self.set_content(box)
+
+    def library_changed(self, changes: Changes) -> None:
+        """Files were read or analysed again: redraw when on screen (opening the page redraws)."""
+        if changes.details and self.isVisible():
+            self.refresh()
 
     def refresh(self) -> None:
         rows = self.library.failures()

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Q_ARG, QEventLoop, QMetaObject, QObject, Qt, QTimer, QUrl, Signal
 
-from core.db.items import from_db_path
+from core.errors import plain_error
 from core.models import PlayEvent
-from ui.errors import plain_error
-from ui.ops import Ops, stage_missing
+from ui.ops import Ops
 
 TEARDOWN_MS = 3000  # closing waits at most this long for the playback threads to stop
 RESUME_MIN_S = 30.0  # remember where a video stopped only after this much
@@ -52,7 +51,6 @@ class Player(QObject):
     now_playing = Signal(object)  # NowPlaying | None
     position = Signal(float, float)  # seconds, duration
     state = Signal(bool)  # playing?
-    recorded = Signal(object)  # the PlayEvent stored
     problem = Signal(str)  # plain words
     queue_changed = Signal()
 
@@ -137,25 +135,25 @@ class Player(QObject):
         self.index = index
         item_id = self.queue[index]
         try:
-            row = self.library.item_row(item_id)
+            item = self.library.item(item_id)
+            path = self.library.file_path(item_id)
         except LookupError as exc:
             self.problem.emit(plain_error(exc, "play this"))
             return
-        path = from_db_path(row["path"])
-        subtitle = row["artist"] or row["album"] or row["genre"] or ""
-        self.current = NowPlaying(item_id, row["title"] or row["filename"], subtitle, row["kind"], path,
-                                  float(row["duration"] or 0.0), time.time())
-        self._pending_seek = self._resume_point(item_id) if row["kind"] == "video" else None
+        subtitle = item.artist or item.album or item.genre or ""
+        self.current = NowPlaying(item_id, item.title, subtitle, item.kind, path, float(item.duration or 0.0),
+                                  time.time())
+        self._pending_seek = self._resume_point(item_id) if item.kind == "video" else None
         if self.start_media and not self._closed:  # off (tests): no QMediaPlayer is created or fed at all
             self._control("setSource", Q_ARG(QUrl, QUrl.fromLocalFile(path)), create=True)
             self._control("play")
         self.now_playing.emit(self.current)
 
     def _resume_point(self, item_id: int) -> float | None:
-        getter = getattr(self.library, "resume_position", None)
         try:
-            return getter(item_id) if getter else None
-        except Exception:  # noqa: BLE001 - resuming is a nicety; start from the beginning
+            return self.library.resume_position(item_id)
+        except Exception as exc:  # noqa: BLE001 - resuming is a nicety: say why, start from the beginning
+            self.problem.emit(plain_error(exc, "find where this video stopped"))
             return None
 
     # ----- transport --------------------------------------------------------------------------
@@ -240,24 +238,22 @@ class Player(QObject):
         event = PlayEvent(item_id=cur.item_id, started_at=cur.started_at, seconds=round(cur.played_s, 2),
                           completed=round(completed, 3), skipped=skipped, source="player",
                           profile=self.library.settings.profile)
-        self.ops.run("record play", self.library.record_play, event=event,
-                     on_result=lambda _id: self.recorded.emit(event), on_error=self._record_failed)
+        self.ops.run("record play", self.library.record_play, event=event, on_error=self._record_failed)
         if cur.kind == "video":
             keep = cur.last_pos_s if (cur.last_pos_s > RESUME_MIN_S and completed < 0.95) else None
-            setter = getattr(self.library, "set_resume_position", None)
-            if setter:
-                self.ops.run("resume point", setter, ref=cur.item_id, seconds=keep)
+            self.ops.run("resume point", self.library.set_resume_position, ref=cur.item_id, seconds=keep,
+                         on_error=lambda exc: self.problem.emit(plain_error(exc, "remember where this stopped")))
         return event
 
     def _record_failed(self, exc: BaseException) -> None:
-        if not stage_missing(exc):
-            self.problem.emit(plain_error(exc, "save this play to your history"))
+        self.problem.emit(plain_error(exc, "save this play to your history"))
 
     def like(self, item_id: int | None = None, value: str = "like") -> None:
         target = item_id if item_id is not None else (self.current.item_id if self.current else None)
         if target is None:
             return
-        self.ops.run("rate", self.library.rate, ref=target, value=value, on_error=self._record_failed)
+        self.ops.run("rate", self.library.rate, ref=target, value=value,
+                     on_error=lambda exc: self.problem.emit(plain_error(exc, "save this like")))
 
     def shutdown(self, timeout_ms: int = TEARDOWN_MS) -> bool:
         """Record the current play and release the QMediaPlayer: stop, drop the source and delete it, all

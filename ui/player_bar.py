@@ -126,8 +126,7 @@ class PlayerBar(QWidget):
         start = max(self.player.index, 0)
         for offset, item_id in enumerate(self.player.queue[start:start + 20]):
             try:
-                row = self.player.library.item_row(item_id)
-                label = row["title"] or row["filename"]
+                label = self.player.library.item(item_id).title
             except LookupError:
                 continue
             action = self.queue_menu.addAction(("▶ " if offset == 0 and self.player.current else "") + label)

@@ -135,6 +135,11 @@ class SettingsDialog(QDialog):
         self._added.append(folder)
         self.folders.addItem(folder)
 
+    @property
+    def removed_folders(self) -> list[str]:
+        """The folders removed in this dialog (the library forgets them when the dialog is saved)."""
+        return list(self._removed)
+
     def _remove_folder(self) -> None:
         item = self.folders.currentItem()
         if item is None:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.recommend.reason_lines import all_reasons, short_reason
+from core.library import all_reasons, short_reason
 
 CARD_W = 168
 

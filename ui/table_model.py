@@ -1,8 +1,8 @@
-"""The library table: a lazy Qt model over the items table (ids sorted in SQL, rows fetched by page)."""
+"""The library table: a lazy Qt model over the library's items (ids sorted by Library.item_ids off the GUI
+thread, rows fetched by page with Library.item_rows)."""
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable
@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from core.db.items import from_db_path
+from core.library import Library
 
 ItemIdRole = Qt.ItemDataRole.UserRole + 1
 PathRole = Qt.ItemDataRole.UserRole + 2
@@ -27,30 +27,27 @@ KindRole = Qt.ItemDataRole.UserRole + 3
 ArtRole = Qt.ItemDataRole.UserRole + 4
 SubtitleRole = Qt.ItemDataRole.UserRole + 5
 
-# (column key, header, SQL sort expression)
+# (column key, header); the key is also what Library.item_ids sorts by
 AUDIO_COLUMNS = [
-    ("title", "Title", "title COLLATE NOCASE"),
-    ("artist", "Artist", "artist COLLATE NOCASE"),
-    ("album", "Album", "album COLLATE NOCASE"),
-    ("genre", "Genre", "genre COLLATE NOCASE"),
-    ("year", "Year", "year"),
-    ("duration", "Length", "duration"),
-    ("added_at", "Added", "added_at"),
+    ("title", "Title"),
+    ("artist", "Artist"),
+    ("album", "Album"),
+    ("genre", "Genre"),
+    ("year", "Year"),
+    ("duration", "Length"),
+    ("added_at", "Added"),
 ]
 VIDEO_COLUMNS = [
-    ("title", "Title", "title COLLATE NOCASE"),
-    ("genre", "Genre", "genre COLLATE NOCASE"),
-    ("year", "Year", "year"),
-    ("duration", "Length", "duration"),
-    ("height", "Resolution", "height"),
-    ("added_at", "Added", "added_at"),
+    ("title", "Title"),
+    ("genre", "Genre"),
+    ("year", "Year"),
+    ("duration", "Length"),
+    ("height", "Resolution"),
+    ("added_at", "Added"),
 ]
 PAGE_ROWS = 256
 MAX_PAGES = 64
-_ROW_SQL = ("SELECT items.id, items.path, items.kind, items.title, items.artist, items.album, items.genre, "
-            "items.year, items.duration, items.width, items.height, items.added_at, items.cover_path, "
-            "vf.poster_path FROM items LEFT JOIN video_features vf ON vf.item_id = items.id "
-            "WHERE items.id IN ({marks})")
+Row = dict[str, Any]
 
 
 def _positions(ids: list[int], wanted: set[int]) -> dict[int, int]:
@@ -64,12 +61,6 @@ def _positions(ids: list[int], wanted: set[int]) -> dict[int, int]:
         except ValueError:
             pass
     return out
-
-
-def fts_query(text: str) -> str:
-    """A safe FTS5 prefix query from free text: every word must match (as a prefix)."""
-    words = re.findall(r"\w+", text, flags=re.UNICODE)
-    return " ".join(f'"{w}"*' for w in words[:12])
 
 
 def format_duration(seconds: float | None) -> str:
@@ -86,17 +77,16 @@ class _IdsSignals(QObject):
 
 
 class _IdsRunner(QRunnable):
-    """Reads the sorted ids on a pool thread with that thread's own WAL reader connection."""
+    """Reads the sorted ids on a pool thread (the Library reads with that thread's own WAL connection)."""
 
-    def __init__(self, connect, sql: str, params: tuple, generation: int, signals: _IdsSignals) -> None:
+    def __init__(self, read: Callable[[], list[int]], generation: int, signals: _IdsSignals) -> None:
         super().__init__()
-        self.connect, self.sql, self.params = connect, sql, params
-        self.generation, self.signals = generation, signals
+        self.read, self.generation, self.signals = read, generation, signals
 
     def run(self) -> None:
         try:
-            ids = [r[0] for r in self.connect().execute(self.sql, self.params)]
-        except sqlite3.Error:  # a malformed FTS query or a closed library: show nothing
+            ids = self.read()
+        except sqlite3.Error:  # the library was closed meanwhile (the window is going): show nothing
             ids = []
         try:
             self.signals.ready.emit(self.generation, ids)
@@ -109,64 +99,45 @@ class LibraryTableModel(QAbstractTableModel):
 
     reloaded = Signal()
 
-    def __init__(self, connect: Callable[[], sqlite3.Connection], kind: str | None = None,
+    def __init__(self, library: Library, kind: str | None = None,
                  art: Callable[[str], Any] | None = None, parent=None) -> None:
         super().__init__(parent)
-        self._connect = connect
+        self.library = library
         self.kind = kind
         self.art = art  # path -> QPixmap | None (thumbnail cache; None = not ready yet)
         self.columns = VIDEO_COLUMNS if kind == "video" else AUDIO_COLUMNS
         self.ids: list[int] = []
-        self._pages: OrderedDict[int, dict[int, sqlite3.Row]] = OrderedDict()
+        self._pages: OrderedDict[int, dict[int, Row]] = OrderedDict()
         self._sort_col = 1 if kind == "audio" else 0
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._filter = ""
         self._generation = 0
         self._pending: int | None = None
+        self._again = False  # a refresh came while ids were loading: read them once more when they land
         self._signals = _IdsSignals()
         self._signals.ready.connect(self._ids_ready)
 
-    # ----- queries ----------------------------------------------------------------------------
-    def _ids_query(self) -> tuple[str, tuple]:
-        where = ["status = 'ok'"]
-        params: list[Any] = []
-        if self.kind:
-            where.append("kind = ?")
-            params.append(self.kind)
-        match = fts_query(self._filter)
-        if match:
-            where.append("id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
-            params.append(match)
-        expr = self.columns[self._sort_col][2]
-        direction = "DESC" if self._sort_order == Qt.SortOrder.DescendingOrder else "ASC"
-        tiebreak = ", artist COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, id" \
-            if self.columns[self._sort_col][0] == "artist" else ", id"
-        sql = f"SELECT id FROM items WHERE {' AND '.join(where)} ORDER BY {expr} {direction}{tiebreak}"
-        return sql, tuple(params)
+    # ----- reading ----------------------------------------------------------------------------
+    def _ids_reader(self) -> Callable[[], list[int]]:
+        """Reads the ids as the list stands now (sort and filter are taken at call time)."""
+        library, kind, text = self.library, self.kind, self._filter
+        sort = self.columns[self._sort_col][0]
+        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        return lambda: library.item_ids(kind, text, sort=sort, descending=descending)
 
-    def _fetch_ids(self) -> list[int]:
-        sql, params = self._ids_query()
-        try:
-            return [r[0] for r in self._connect().execute(sql, params)]
-        except sqlite3.Error:  # a malformed FTS query: show nothing rather than crash
-            return []
-
-    def _page(self, number: int) -> dict[int, sqlite3.Row]:
+    def _page(self, number: int) -> dict[int, Row]:
         page = self._pages.get(number)
         if page is not None:
             self._pages.move_to_end(number)
             return page
         chunk = self.ids[number * PAGE_ROWS:(number + 1) * PAGE_ROWS]
-        page = {}
-        if chunk:
-            rows = self._connect().execute(_ROW_SQL.format(marks=",".join("?" * len(chunk))), chunk)
-            page = {r["id"]: r for r in rows}
+        page = self.library.item_rows(chunk) if chunk else {}
         self._pages[number] = page
         while len(self._pages) > MAX_PAGES:
             self._pages.popitem(last=False)
         return page
 
-    def row_data(self, row: int) -> sqlite3.Row | None:
+    def row_data(self, row: int) -> Row | None:
         if not 0 <= row < len(self.ids):
             return None
         return self._page(row // PAGE_ROWS).get(self.ids[row])
@@ -188,12 +159,18 @@ class LibraryTableModel(QAbstractTableModel):
     def reload(self) -> None:
         """Re-read the sorted, filtered ids in a worker thread; the view keeps its rows until they arrive."""
         self._generation += 1
-        sql, params = self._ids_query()
-        runner = _IdsRunner(self._connect, sql, params, self._generation, self._signals)
+        self._again = False
+        runner = _IdsRunner(self._ids_reader(), self._generation, self._signals)
         self._pending = self._generation
         QThreadPool.globalInstance().start(runner)
 
-    refresh = reload  # while a scan runs the window calls refresh(); selection survives by item id
+    def refresh(self) -> None:
+        """The library changed: re-read the ids (selection survives by item id). While a read is on its
+        way this asks for one more after it, never a pile of them."""
+        if self._pending is not None:
+            self._again = True
+        else:
+            self.reload()
 
     @property
     def started(self) -> bool:
@@ -202,14 +179,16 @@ class LibraryTableModel(QAbstractTableModel):
     def reload_now(self) -> None:
         """Synchronous reload (tests, tiny libraries)."""
         self._generation += 1
-        self._pending = None
-        self._apply(self._fetch_ids())
+        self._pending, self._again = None, False
+        self._apply(self._ids_reader()())
 
     def _ids_ready(self, generation: int, ids: list[int]) -> None:
         if generation != self._generation:
             return  # a newer request is on its way
         self._pending = None
         self._apply(ids)
+        if self._again:
+            self.reload()
 
     def _apply(self, new_ids: list[int]) -> None:
         if not self.ids or not new_ids or len(new_ids) < len(self.ids):
@@ -286,11 +265,11 @@ class LibraryTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, key)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return from_db_path(row["path"])
+            return row["path"]
         if role == ItemIdRole:
             return row["id"]
         if role == PathRole:
-            return from_db_path(row["path"])
+            return row["path"]
         if role == KindRole:
             return row["kind"]
         if role == SubtitleRole:
@@ -303,7 +282,7 @@ class LibraryTableModel(QAbstractTableModel):
         return None
 
     @staticmethod
-    def _display(row: sqlite3.Row, key: str) -> str:
+    def _display(row: Row, key: str) -> str:
         if key == "duration":
             return format_duration(row["duration"])
         if key == "height":

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.models import CancelToken, Progress
-from ui.errors import plain_error, stage_missing
+from core.errors import ModelError, plain_error
+from core.models import CancelToken
 
 STAGE_VERBS = {"scan": "read your folders", "analyze": "analyse your files", "embed": "index the descriptions"}
+RESULT_KEYS = {"scan": "scan", "analyze": "analysis", "embed": "embedding"}  # Library.update's result keys
 
 
 class EventCancelToken(CancelToken):
@@ -28,27 +29,21 @@ class EventCancelToken(CancelToken):
 
 def run_pipeline(library, paths: list[str] | None, stages: tuple[str, ...], progress=None,
                  cancel: CancelToken | None = None) -> dict[str, Any]:
-    """Run the stages in order. A stage not built yet is skipped; an error stops the rest."""
-    summary: dict[str, Any] = {"stages": {}, "skipped": [], "errors": {}}
-    for stage in stages:
-        if cancel is not None and cancel.cancelled:
-            break
-        if progress:
-            progress(Progress(stage, 0, 0, "starting…"))
-        try:
-            if stage == "scan":
-                result = library.scan(paths or None, progress=progress, cancel=cancel)
-                result = result.to_dict() if hasattr(result, "to_dict") else result
-            else:
-                result = getattr(library, stage)(progress=progress, cancel=cancel)
-        except Exception as exc:  # noqa: BLE001 - reported in plain words, the app carries on
-            if stage_missing(exc):
-                summary["skipped"].append(stage)
-                continue
-            summary["errors"][stage] = plain_error(exc, STAGE_VERBS.get(stage, stage))
-            break
+    """Library.update (the one scan -> analyze -> embed pipeline) as the window's summary:
+    {"stages": {stage: result}, "errors": {stage: plain words}, "cancelled": bool}. An error stops the
+    stages after it; an embedding model that cannot load is reported and search works on words meanwhile."""
+    out = library.update(tuple(stages), paths=paths or None, progress=progress, cancel=cancel, report_errors=True)
+    summary: dict[str, Any] = {"stages": {}, "skipped": [], "errors": {}, "cancelled": bool(out.get("cancelled"))}
+    for stage, key in RESULT_KEYS.items():
+        result = out.get(key)
+        if result is None:
+            continue
+        if stage == "embed" and isinstance(result, dict) and set(result) == {"error"}:
+            summary["errors"][stage] = plain_error(ModelError(result["error"]), STAGE_VERBS[stage])
+            continue
         summary["stages"][stage] = result
-    summary["cancelled"] = bool(cancel and cancel.cancelled)
+    for stage, exc in (out.get("errors") or {}).items():
+        summary["errors"][stage] = plain_error(exc, STAGE_VERBS.get(stage, stage))
     return summary
 
 

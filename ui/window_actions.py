@@ -8,9 +8,9 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 
-from ui.errors import plain_error
+from core.errors import plain_error
+from core.models import Changes
 from ui.for_you import MODE_RADIO
-from ui.ops import stage_missing
 
 MUSIC, VIDEOS, FOR_YOU, HISTORY, PLAYLISTS, FAILURES = range(6)
 
@@ -22,9 +22,7 @@ class WindowActions:
     def start_view(self) -> None:
         """Welcome on first run; otherwise the library (music first unless there is only video)."""
         try:
-            has = {kind: bool(self.library.store.query(
-                "SELECT EXISTS(SELECT 1 FROM items WHERE kind = ? AND status = 'ok')", (kind,))[0][0])
-                for kind in ("audio", "video")}
+            has = {kind: self.library.has_items(kind) for kind in ("audio", "video")}
             roots = self.library.roots()
         except sqlite3.DatabaseError:  # damage the background check is about to report: show the library
             has, roots = {"audio": True, "video": False}, []
@@ -59,11 +57,6 @@ class WindowActions:
             return
         self._warmed = True
 
-        def warm(library) -> dict:
-            from core.explain.service import llm_status
-
-            return llm_status(library)  # loads the model (in C, the GIL is free meanwhile)
-
         def done(status: dict) -> None:
             if status.get("ok"):
                 self.say(f"Explanations: {status.get('model', 'local model')} is ready.", 5000)
@@ -72,17 +65,18 @@ class WindowActions:
                          f"({status.get('error', 'unknown reason')}). Choose another GGUF file in Settings.")
 
         self.say("Loading the language model in the background…", 0)
-        self.ops.run("warm up", warm, library=self.library, on_result=done,
-                     on_error=lambda exc: self.say(""))  # a missing stage: explanations use templates
+        # llm_status loads the model (in C: the GIL is free meanwhile)
+        self.ops.run("warm up", self.library.llm_status, on_result=done,
+                     on_error=lambda exc: self.say(plain_error(exc, "load the language model")))
 
     def counts(self) -> dict[str, int]:
-        """Items per kind and failures (light SQL, no stage imported)."""
-        out = {"audio": 0, "video": 0, "failed": 0}
-        for kind, n in self.library.store.query(
-                "SELECT kind, COUNT(*) FROM items WHERE status = 'ok' GROUP BY kind"):
-            out[kind] = n
-        out["failed"] = self.library.store.query("SELECT COUNT(*) FROM failures")[0][0]
-        return out
+        """Items per kind and failures (light reads, no stage imported)."""
+        return self.library.item_counts()
+
+    def library_changed(self, changes: Changes) -> None:
+        """The sidebar counts follow the items."""
+        if changes.items or changes.details:
+            self.update_counts()
 
     def update_counts(self, counts: dict[str, int] | None = None) -> None:
         try:
@@ -128,13 +122,6 @@ class WindowActions:
         elif self.detail.item_id is not None:
             self.detail._toggle_like()
 
-    def _play_recorded(self, _event) -> None:
-        if getattr(self, "_shut", False):
-            return
-        self.for_you.schedule_refresh()
-        if self.pages.currentWidget() is self.history:
-            self.history.refresh()
-
     def radio(self, seed: int) -> None:
         """Radio from here: the seed, then a stream of picks that flow from it."""
         def done(recs) -> None:
@@ -143,8 +130,7 @@ class WindowActions:
 
         def failed(exc: BaseException) -> None:
             self.play([seed], 0)
-            self.say("Radio needs the recommender; playing just this one." if stage_missing(exc)
-                     else plain_error(exc, "start the radio"))
+            self.say(plain_error(exc, "start the radio"))
 
         self.ops.run("radio", self.library.recommend, seed=seed, mode=MODE_RADIO, limit=50,
                      on_result=done, on_error=failed)
@@ -171,13 +157,7 @@ class WindowActions:
                 self.search_view.show_hits(text, list(hits))
 
         def failed(exc: BaseException) -> None:
-            if text != self._search_text:
-                return
-            if stage_missing(exc):  # word matching over titles, tags, lyrics and subtitles meanwhile
-                from ui.queries import lexical_hits
-
-                self.search_view.show_hits(text, lexical_hits(self.library, text))
-            else:
+            if text == self._search_text:
                 self.search_view.show_hits(text, [], note=plain_error(exc, "search"))
 
         self.ops.run("search", self.library.search, query=text, limit=50, on_result=done, on_error=failed)
@@ -197,11 +177,9 @@ class WindowActions:
             self.sidebar.setCurrentRow(MUSIC)
 
     def refresh_live(self) -> None:
-        """While background work runs: pick up new rows without losing the selection."""
-        for view in (self.music, self.videos):
-            if not view.model.loading and (view.model.started or view.isVisible()):
-                view.model.refresh()
-        self.update_counts()
+        """While background work runs: items are arriving (the lists pick them up, keeping the selection).
+        Only `items`: what the stages learn is reported once, when the work finishes."""
+        self.ops.report(Changes(items=True))
 
     def _stage_progress(self, progress) -> None:
         """A stage just finished (the next one reports): show its results at once."""
@@ -214,7 +192,10 @@ class WindowActions:
         if getattr(self, "_shut", False):
             return
         self._live_timer.stop()
-        self.refresh_live()
+        changes = Changes(items=True)
+        for stage in self.work.stages:  # also a stopped or failed pass: it keeps what it did
+            changes |= self.library.changes_by(stage)
+        self.ops.report(changes)
         scan = summary.get("stages", {}).get("scan") or {}
         parts = []
         if scan:
@@ -229,9 +210,6 @@ class WindowActions:
         if self.music.model.rowCount() == 0 and self.videos.model.rowCount() and \
                 self.pages.currentWidget() is self.music:
             self.sidebar.setCurrentRow(VIDEOS)
-        if self.pages.currentWidget() is self.failures_view:
-            self.failures_view.refresh()
-        self.for_you.schedule_refresh()
 
     def import_history(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import a playlist or listening history", "",
@@ -242,8 +220,6 @@ class WindowActions:
         def done(report) -> None:
             self.say(f"Imported: {report.get('matched', 0)} matched, {report.get('unmatched', 0)} not in your "
                      "library." if isinstance(report, dict) else "Imported.")
-            self.playlists.refresh()
-            self.for_you.schedule_refresh()
 
         self.ops.run("import", self.library.import_history, path=path, on_result=done,
                      on_error=lambda exc: self.say(plain_error(exc, "import that file")))
@@ -259,12 +235,15 @@ class WindowActions:
         dialog.delete_everything.connect(self.delete_all_data)
 
         def accepted() -> None:
+            removing = bool(dialog.removed_folders)
             changes = dialog.apply()
+            if changes:
+                self.ops.report(self.library.changes_by(self.library.save_settings, **changes))
+            if removing:
+                self.ops.report(self.library.changes_by(self.library.remove_root))
             if "theme" in changes:
                 apply_theme(QApplication.instance(), changes["theme"])
                 self.player_bar.refresh_icons()
-            if "profile" in changes:
-                self.for_you.schedule_refresh()
             if {"embedding_model", "device"} & set(changes):  # only the embedding stage is redone
                 self.work.start(stages=("embed",))
             self.say("Settings saved." if changes else "No settings changed.")
@@ -277,8 +256,6 @@ class WindowActions:
     def forget_history(self) -> None:
         def done(removed) -> None:
             self.say(f"History forgotten ({sum(removed.values())} entries deleted).")
-            self.history.refresh()
-            self.for_you.schedule_refresh()
 
         self.ops.run("forget", self.library.forget_history, on_result=done,
                      on_error=lambda exc: self.say(plain_error(exc, "forget the history")))
@@ -294,13 +271,13 @@ class WindowActions:
         self.library.delete_all_data()
         self.library = Library(data_dir, integrity="background")
         for holder in (self, self.player, self.work, self.detail, self.for_you, self.history, self.playlists,
-                       self.failures_view):
+                       self.failures_view, self.music.model, self.videos.model):
             holder.library = self.library
         for view in (self.music, self.videos):
-            view.model._connect = self.library.store.reader
             view.model.reload_now()
         self.start_view()
         self.health_banner.watch(self.library)
+        self.ops.report(self.library.changes_by(Library.delete_all_data))
         self.say("All Encore data deleted. Your media files were not touched.")
 
     def library_unsafe(self, message: str, damaged: bool) -> None:
@@ -321,6 +298,10 @@ class WindowActions:
         if getattr(self, "_shut", False):
             return
         self._shut = True
+        try:
+            self.ops.changed.disconnect()  # screens stop redrawing: the library closes after this
+        except (RuntimeError, TypeError):
+            pass
         self.health_banner.stop()
         self._live_timer.stop()
         self.for_you.active = False

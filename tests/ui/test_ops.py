@@ -6,7 +6,7 @@ import threading
 import time
 
 from core.models import Progress
-from ui.ops import Ops, stage_missing
+from ui.ops import Ops
 
 
 def test_result_and_progress_arrive_on_gui_thread(qtbot):
@@ -57,12 +57,15 @@ def test_cancel_stops_the_core_call(qtbot):
             time.sleep(0.01)
         return ("finished", 500)
 
-    job = ops.run("t", long_work, progress=True, cancel=True, on_result=results.append)
-    qtbot.waitUntil(lambda: job.signals is not None and len(results) == 0, timeout=1000)
-    qtbot.wait(50)
+    steps = []
+    job = ops.run("t", long_work, progress=True, cancel=True, on_result=results.append,
+                  on_progress=lambda p: steps.append(p.done))
+    qtbot.waitUntil(lambda: len(steps) >= 3, timeout=5000)  # the work is under way, on its worker
+    assert not results
     job.cancel()
     qtbot.waitUntil(lambda: bool(results), timeout=5000)
-    assert results[0][0] == "stopped" and results[0][1] < 500
+    # It stopped at its next safe point, long before the 500 steps (about 5 s) it would otherwise take.
+    assert results[0][0] == "stopped" and 3 <= results[0][1] < 500
 
 
 def test_tokens_stream_in_order(qtbot):
@@ -79,7 +82,22 @@ def test_tokens_stream_in_order(qtbot):
     assert "".join(tokens) == "Because you played Dawn."
 
 
-def test_stage_missing_only_for_core_modules():
-    assert stage_missing(ModuleNotFoundError("No module named 'core.x'", name="core.x"))
-    assert not stage_missing(ModuleNotFoundError("No module named 'librosa'", name="librosa"))
-    assert not stage_missing(ValueError("x"))
+def test_a_finished_library_write_reports_what_changed_and_a_read_reports_nothing(qtbot, library):
+    from core.models import PlayEvent
+    from tests.ui.bulk import insert_items
+
+    insert_items(library, 2)
+    ops = Ops()
+    changed = []
+    ops.changed.connect(changed.append)
+    with qtbot.waitSignal(ops.job_finished, timeout=5000):
+        ops.run("read", library.history)
+    assert changed == []  # reading changes nothing: no screen redraws
+    with qtbot.waitSignal(ops.job_finished, timeout=5000):
+        ops.run("play", library.record_play, event=PlayEvent(item_id=2, started_at=time.time(), seconds=30.0))
+    assert len(changed) == 1 and changed[0].plays and not changed[0].ratings
+    assert changed[0].item_ids == {2}
+    with qtbot.waitSignal(ops.job_finished, timeout=5000):
+        ops.run("like", library.rate, ref=1, value="like")
+    assert changed[1].ratings and not changed[1].plays and changed[1].item_ids == {1}
+    assert [e.item_id for e in library.history()] == [2]

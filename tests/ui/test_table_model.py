@@ -35,7 +35,7 @@ def _loaded(qtbot, model, action) -> float:
 
 
 def test_200k_rows_load_sort_and_scroll_smoothly(qtbot, big_library):
-    model = LibraryTableModel(big_library.store.reader, "audio")
+    model = LibraryTableModel(big_library, "audio")
     beat = Heartbeat().start()
     blocked = _loaded(qtbot, model, model.reload)
     beat.stop()
@@ -66,7 +66,7 @@ def test_200k_rows_load_sort_and_scroll_smoothly(qtbot, big_library):
 
 
 def test_filter_uses_the_full_text_index(qtbot, big_library):
-    model = LibraryTableModel(big_library.store.reader, "audio")
+    model = LibraryTableModel(big_library, "audio")
     _loaded(qtbot, model, lambda: model.set_filter("velvet storm"))
     assert 0 < model.rowCount() < ROWS
     for row in range(min(50, model.rowCount())):
@@ -80,7 +80,7 @@ def test_refresh_keeps_the_selected_item(qtbot, library):
     from PySide6.QtWidgets import QTableView
 
     insert_items(library, 50)
-    model = LibraryTableModel(library.store.reader, "audio")
+    model = LibraryTableModel(library, "audio")
     model.reload_now()
     view = QTableView()
     qtbot.addWidget(view)
