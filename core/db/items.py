@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from core.db.chunked import select_in
 from core.db.terms import SOURCE_TAGS, tag_terms, write_terms
@@ -139,6 +140,209 @@ def item_values(result: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid an INSERT just made (sqlite3 types it Optional; after an INSERT it is always set)."""
+    if cursor.lastrowid is None:
+        raise RuntimeError("INSERT made no row")
+    return cursor.lastrowid
+
+
+# ----- roots -------------------------------------------------------------------------------------
+def list_roots(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Every library root (id, path, added_at, last_scan_at, last_status), by path."""
+    return conn.execute("SELECT * FROM roots ORDER BY path").fetchall()
+
+
+def root_ids(conn: sqlite3.Connection) -> list[int]:
+    """The ids of every library root, oldest first."""
+    return [row[0] for row in conn.execute("SELECT id FROM roots ORDER BY id").fetchall()]
+
+
+def root_id_of(conn: sqlite3.Connection, path: str) -> int | None:
+    """The id of the root at file-system `path` (already absolute), or None."""
+    row = conn.execute("SELECT id FROM roots WHERE path = ?", (to_db_path(path),)).fetchone()
+    return None if row is None else row[0]
+
+
+def root_path(conn: sqlite3.Connection, root_id: int) -> str:
+    """The file-system path of a root."""
+    return from_db_path(conn.execute("SELECT path FROM roots WHERE id = ?", (root_id,)).fetchone()[0])
+
+
+def insert_root(conn: sqlite3.Connection, path: str, added_at: float) -> int:
+    """Add a root at file-system `path`; returns its id."""
+    return _inserted_id(conn.execute("INSERT INTO roots (path, added_at) VALUES (?, ?)", (to_db_path(path), added_at)))
+
+
+def set_root_status(conn: sqlite3.Connection, root_id: int, status: str, scanned_at: float) -> None:
+    """Record how the last scan of a root went ('ok' or 'offline') and when."""
+    conn.execute("UPDATE roots SET last_status = ?, last_scan_at = ? WHERE id = ?", (status, scanned_at, root_id))
+
+
+def delete_root(conn: sqlite3.Connection, path: str) -> None:
+    """Forget the root at `path`: its present items become missing, every item lets go of it (none deleted)."""
+    root_id = root_id_of(conn, path)
+    if root_id is not None:
+        conn.execute("UPDATE items SET status = 'missing', root_id = NULL WHERE root_id = ? "
+                     "AND status != 'missing'", (root_id,))
+        conn.execute("UPDATE items SET root_id = NULL WHERE root_id = ?", (root_id,))
+        conn.execute("DELETE FROM roots WHERE id = ?", (root_id,))
+
+
+def root_has_present_items(conn: sqlite3.Connection, root_id: int) -> bool:
+    """Whether any item under this root is not missing."""
+    return conn.execute("SELECT 1 FROM items WHERE root_id = ? AND status != 'missing' LIMIT 1",
+                        (root_id,)).fetchone() is not None
+
+
+# ----- the scan's view of items --------------------------------------------------------------------
+class FileFacts(NamedTuple):
+    """What the library holds about one file of a folder: the rescan hot path compares these."""
+
+    filename: str | bytes
+    size: int
+    mtime_ns: int
+    inode: int
+    needs_work: bool  # missing, or extracted by an older extractor
+
+
+class KnownFile(NamedTuple):
+    """An item of a folder as the scan diff reads it."""
+
+    id: int
+    path: str | bytes
+    filename: str | bytes
+    size: int
+    mtime_ns: int
+    inode: int
+    status: str
+    extract_version: int | None
+
+
+def _plain_rows(conn: sqlite3.Connection, sql: str, params: tuple) -> list[tuple]:
+    """Rows as plain tuples (no sqlite3.Row): cheaper on the unchanged-rescan hot path."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    return cursor.execute(sql, params).fetchall()
+
+
+def folder_facts(conn: sqlite3.Connection, dir_value: str | bytes, extract_version: int) -> list[FileFacts]:
+    """(name, size, mtime, inode, needs work) of every item stored in the folder `dir_value`."""
+    return list(map(FileFacts._make, _plain_rows(
+        conn, "SELECT filename, size, mtime_ns, inode, "
+              "status = 'missing' OR (status = 'ok' AND extract_version != ?) FROM items WHERE dir = ?",
+        (extract_version, dir_value))))
+
+
+def folder_items(conn: sqlite3.Connection, dir_value: str | bytes) -> list[KnownFile]:
+    """Every item stored in the folder `dir_value`, missing ones included."""
+    return list(map(KnownFile._make, _plain_rows(
+        conn, "SELECT id, path, filename, size, mtime_ns, inode, status, extract_version FROM items WHERE dir = ?",
+        (dir_value,))))
+
+
+def present_dirs(conn: sqlite3.Connection, root_id: int) -> list[str | bytes]:
+    """The stored folder values that hold at least one present (not missing) item of a root."""
+    return [row[0] for row in conn.execute(
+        "SELECT DISTINCT dir FROM items WHERE root_id = ? AND status != 'missing'", (root_id,)).fetchall()]
+
+
+def present_items_in_dir(conn: sqlite3.Connection, dir_value: str | bytes) -> list[tuple[int, str | bytes]]:
+    """(id, stored path) of every present item in the folder `dir_value`."""
+    return [(row[0], row[1]) for row in conn.execute(
+        "SELECT id, path FROM items WHERE dir = ? AND status != 'missing'", (dir_value,)).fetchall()]
+
+
+def mark_missing(conn: sqlite3.Connection, gone: Iterable[tuple[int, str | bytes]], at: float) -> None:
+    """Mark items (id, stored path) missing; an item whose path changed since (re-linked) is left alone."""
+    conn.executemany(
+        "UPDATE items SET status = 'missing', missing_since = ?, updated_at = ? WHERE id = ? AND path = ?",
+        [(at, at, item_id, path_value) for item_id, path_value in gone])
+
+
+def count_present_items(conn: sqlite3.Connection) -> int:
+    """How many items are not missing."""
+    return conn.execute("SELECT COUNT(*) FROM items WHERE status != 'missing'").fetchone()[0]
+
+
+def count_missing_since(conn: sqlite3.Connection, since: float) -> int:
+    """How many items went missing at or after `since`."""
+    return conn.execute("SELECT COUNT(*) FROM items WHERE status = 'missing' AND missing_since >= ?",
+                        (since,)).fetchone()[0]
+
+
+def items_with_content(conn: sqlite3.Connection, size: int, content_hash: str) -> list[sqlite3.Row]:
+    """(id, path, status) of items with this size and content hash, missing ones first."""
+    return conn.execute(
+        "SELECT id, path, status FROM items WHERE size = ? AND content_hash = ? ORDER BY status = 'missing' DESC",
+        (size, content_hash)).fetchall()
+
+
+def insert_item(conn: sqlite3.Connection, values: dict[str, Any]) -> int:
+    """Insert an items row from column values (keys are column names chosen by code); returns its id."""
+    cols = ", ".join(values)
+    marks = ", ".join(f":{k}" for k in values)
+    return _inserted_id(conn.execute(f"INSERT INTO items ({cols}) VALUES ({marks})", values))
+
+
+def update_item(conn: sqlite3.Connection, item_id: int, values: dict[str, Any]) -> None:
+    """Set the given columns of one items row (keys are column names chosen by code)."""
+    sets = ", ".join(f"{k} = :{k}" for k in values)
+    conn.execute(f"UPDATE items SET {sets} WHERE id = :_item_id", {**values, "_item_id": int(item_id)})
+
+
+# ----- re-linking a re-encoded file onto its vanished item ------------------------------------------
+_RELINK_COLUMNS = "id, kind, title, artist, album, track_no, dir, duration"
+
+
+def missing_titled_items(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """(id, kind, title, artist, album, track_no, dir, duration) of missing items that have a title."""
+    return conn.execute(f"SELECT {_RELINK_COLUMNS} FROM items WHERE status = 'missing' AND title != ''").fetchall()
+
+
+def titled_items_added_since(conn: sqlite3.Connection, since: float) -> list[sqlite3.Row]:
+    """The same columns for present, titled items added at or after `since`."""
+    return conn.execute(f"SELECT {_RELINK_COLUMNS} FROM items WHERE status = 'ok' AND added_at >= ? AND title != ''",
+                        (since,)).fetchall()
+
+
+def item_references(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(table, column) of every foreign key that points at items."""
+    refs = []
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+        for fk in conn.execute(f'PRAGMA foreign_key_list("{table}")').fetchall():
+            if fk["table"] == "items":
+                refs.append((table, fk["from"]))
+    return refs
+
+
+def repoint_keeping_old(conn: sqlite3.Connection, table: str, column: str, old_id: int, new_id: int) -> None:
+    """Move `table`'s rows of item `new_id` onto `old_id`; where `old_id` already has the row, the old one wins."""
+    conn.execute(f'UPDATE OR IGNORE "{table}" SET "{column}" = ? WHERE "{column}" = ?', (old_id, new_id))
+    conn.execute(f'DELETE FROM "{table}" WHERE "{column}" = ?', (new_id,))
+
+
+def repoint_replacing_old(conn: sqlite3.Connection, table: str, column: str, old_id: int, new_id: int) -> None:
+    """Drop `table`'s rows of item `old_id` and move those of `new_id` onto it."""
+    conn.execute(f'DELETE FROM "{table}" WHERE "{column}" = ?', (old_id,))
+    conn.execute(f'UPDATE "{table}" SET "{column}" = ? WHERE "{column}" = ?', (old_id, new_id))
+
+
+def take_over_item(conn: sqlite3.Connection, old_id: int, new_id: int) -> None:
+    """Give item `old_id` the file facts, failures and FTS row of `new_id`, then delete the `new_id` row."""
+    new = conn.execute("SELECT * FROM items WHERE id = ?", (new_id,)).fetchone()
+    conn.execute("UPDATE failures SET item_id = ? WHERE item_id = ?", (old_id, new_id))
+    conn.execute("DELETE FROM items_fts WHERE rowid = ?", (old_id,))
+    conn.execute("INSERT INTO items_fts (rowid, title, artist, album, genre, tags, sidecar) "
+                 "SELECT ?, title, artist, album, genre, tags, sidecar FROM items_fts WHERE rowid = ?",
+                 (old_id, new_id))
+    conn.execute("DELETE FROM items_fts WHERE rowid = ?", (new_id,))
+    conn.execute("DELETE FROM items WHERE id = ?", (new_id,))
+    columns = [k for k in new.keys() if k not in ("id", "added_at")]
+    sets = ", ".join(f'"{k}" = ?' for k in columns)
+    conn.execute(f"UPDATE items SET {sets} WHERE id = ?", [new[k] for k in columns] + [old_id])
+
+
 def record_failure(conn: sqlite3.Connection, path: str, stage: str, error: str,
                    size: int | None, mtime_ns: int | None, item_id: int | None) -> None:
     """Insert or bump a failure row (attempts counts how often this file failed this stage)."""
@@ -154,6 +358,7 @@ def record_failure(conn: sqlite3.Connection, path: str, stage: str, error: str,
 
 
 def clear_failure(conn: sqlite3.Connection, path: str, stage: str) -> None:
+    """Forget this file's failure at this stage (it went through)."""
     conn.execute("DELETE FROM failures WHERE path = ? AND stage = ?", (to_db_path(path), stage))
 
 
@@ -168,3 +373,100 @@ def newest_items(conn: sqlite3.Connection, kind: str | None, limit: int) -> list
     """The `limit` most recently added playable items (of one kind when given), newest first."""
     sql = "SELECT * FROM items WHERE status = 'ok'" + (" AND kind = ?" if kind else "") + " ORDER BY added_at DESC LIMIT ?"
     return conn.execute(sql, ((kind,) if kind else ()) + (limit,)).fetchall()
+
+
+# ----- readers for the embedding stage (appended by the embed/search stage) ------------------------
+def present_items(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Every present (status ok) items row, by id."""
+    return conn.execute("SELECT * FROM items WHERE status = 'ok' ORDER BY id").fetchall()
+
+
+def present_ids(conn: sqlite3.Connection) -> list[int]:
+    """The ids of every present (status ok) item, by id."""
+    return [int(r[0]) for r in conn.execute("SELECT id FROM items WHERE status = 'ok' ORDER BY id")]
+
+
+def tags_for(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """{item id: its (key, value) tags as stored}; items without tags are absent."""
+    out: dict[int, list[tuple[str, str]]] = {}
+    for item_id, key, value in select_in(conn, "SELECT item_id, key, value FROM tags WHERE item_id IN ({marks})",
+                                         ids):
+        out.setdefault(item_id, []).append((key, value))
+    return out
+
+
+def sidecar_texts_for(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[str]]:
+    """{item id: the texts of its sidecars (subtitles, lyrics, nfo), covers left out}; items without are absent."""
+    out: dict[int, list[str]] = {}
+    for item_id, text in select_in(conn, "SELECT item_id, text FROM sidecars WHERE item_id IN ({marks}) "
+                                         "AND kind != 'cover'", ids):
+        out.setdefault(item_id, []).append(text)
+    return out
+
+
+# ----- the app's library lists: sorted, filtered ids and their rows, page by page -------------------
+# Sort expression of each list column key (the app sorts 200k rows in SQL, never in Python).
+LIST_SORTS = {
+    "title": "title COLLATE NOCASE",
+    "artist": "artist COLLATE NOCASE",
+    "album": "album COLLATE NOCASE",
+    "genre": "genre COLLATE NOCASE",
+    "year": "year",
+    "duration": "duration",
+    "height": "height",
+    "added_at": "added_at",
+}
+_ARTIST_TIEBREAK = ", album COLLATE NOCASE, disc_no, track_no, id"  # an artist's albums in track order
+LIST_COLUMNS = ("id", "path", "kind", "title", "artist", "album", "genre", "year", "duration", "width", "height",
+                "added_at", "cover_path")
+
+
+def listed_ids(conn: sqlite3.Connection, kind: str | None, match: str | None, sort: str,
+               descending: bool = False) -> list[int]:
+    """Ids of the present items (of one kind), those matching the FTS5 expression `match` when given,
+    sorted by the list column `sort` (a LIST_SORTS key)."""
+    if sort not in LIST_SORTS:
+        raise ValueError(f"cannot sort the list by {sort!r}; choose from {', '.join(LIST_SORTS)}")
+    where, params = ["status = 'ok'"], []
+    if kind:
+        where.append("kind = ?")
+        params.append(kind)
+    if match:
+        where.append("id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
+        params.append(match)
+    tiebreak = _ARTIST_TIEBREAK if sort == "artist" else ", id"
+    sql = (f"SELECT id FROM items WHERE {' AND '.join(where)} "
+           f"ORDER BY {LIST_SORTS[sort]} {'DESC' if descending else 'ASC'}{tiebreak}")
+    return [r[0] for r in conn.execute(sql, params)]
+
+
+def listed_rows(conn: sqlite3.Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """{id: the list columns of the item} (path as a plain str, poster_path from its video analysis)."""
+    columns = ", ".join(f"items.{c}" for c in LIST_COLUMNS)
+    sql = (f"SELECT {columns}, vf.poster_path FROM items LEFT JOIN video_features vf ON vf.item_id = items.id "
+           "WHERE items.id IN ({marks})")
+    out = {}
+    for row in select_in(conn, sql, ids):
+        values = dict(zip(row.keys(), tuple(row), strict=True))
+        values["path"] = from_db_path(values["path"])
+        out[values["id"]] = values
+    return out
+
+
+def recent_items(conn: sqlite3.Connection, limit: int) -> list[MediaItem]:
+    """The `limit` present items added last, newest first."""
+    return [media_item(r) for r in conn.execute(
+        "SELECT * FROM items WHERE status = 'ok' ORDER BY added_at DESC, id DESC LIMIT ?", (int(limit),))]
+
+
+def kind_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many present items of each kind the library holds ({"audio": n, "video": m}; absent kinds 0)."""
+    out = {"audio": 0, "video": 0}
+    for kind, n in conn.execute("SELECT kind, COUNT(*) FROM items WHERE status = 'ok' GROUP BY kind"):
+        out[kind] = int(n)
+    return out
+
+
+def failure_count(conn: sqlite3.Connection) -> int:
+    """How many files could not be read or analysed (one row per file and step)."""
+    return int(conn.execute("SELECT COUNT(*) FROM failures").fetchone()[0])

@@ -13,12 +13,12 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 
+from core.db import items as q
 from core.db.connection import Store
 
 DURATION_TOLERANCE_S = 2.0
 # Tables the user built: the old item's rows win; rows the new item got meanwhile move over.
 HISTORY_TABLES = {"play_events", "ratings", "playlist_items", "resume_positions"}
-_COLUMNS = "id, kind, title, artist, album, track_no, dir, duration"
 
 
 def _key(row: sqlite3.Row) -> tuple:
@@ -27,13 +27,11 @@ def _key(row: sqlite3.Row) -> tuple:
 
 def find_pairs(conn: sqlite3.Connection, added_since: float) -> list[tuple[int, int]]:
     """(old item id, new item id) for each unambiguous re-encode."""
-    missing = conn.execute(f"SELECT {_COLUMNS} FROM items WHERE status = 'missing' AND title != ''").fetchall()
+    missing = q.missing_titled_items(conn)
     if not missing:
         return []
-    added = conn.execute(f"SELECT {_COLUMNS} FROM items WHERE status = 'ok' AND added_at >= ? AND title != ''",
-                         (added_since,)).fetchall()
     new_by_key: dict[tuple, list[sqlite3.Row]] = defaultdict(list)
-    for row in added:
+    for row in q.titled_items_added_since(conn, added_since):
         new_by_key[_key(row)].append(row)
     old_by_key: dict[tuple, list[sqlite3.Row]] = defaultdict(list)
     for row in missing:
@@ -53,36 +51,14 @@ def find_pairs(conn: sqlite3.Connection, added_since: float) -> list[tuple[int, 
     return pairs
 
 
-def _item_references(conn: sqlite3.Connection) -> list[tuple[str, str]]:
-    """(table, column) of every foreign key that points at items."""
-    refs = []
-    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
-        for fk in conn.execute(f'PRAGMA foreign_key_list("{table}")').fetchall():
-            if fk[2] == "items":
-                refs.append((table, fk[3]))
-    return refs
-
-
 def merge(conn: sqlite3.Connection, old_id: int, new_id: int, refs: list[tuple[str, str]]) -> None:
     """Make item `old_id` the item of `new_id`'s file, then drop the new row. In the caller's transaction."""
-    new = conn.execute("SELECT * FROM items WHERE id = ?", (new_id,)).fetchone()
     for table, column in refs:
         if table in HISTORY_TABLES:
-            conn.execute(f'UPDATE OR IGNORE "{table}" SET "{column}" = ? WHERE "{column}" = ?', (old_id, new_id))
-            conn.execute(f'DELETE FROM "{table}" WHERE "{column}" = ?', (new_id,))
+            q.repoint_keeping_old(conn, table, column, old_id, new_id)
         else:  # tags, sidecars, analysis, embeddings: describe the old bytes, so the new file's win
-            conn.execute(f'DELETE FROM "{table}" WHERE "{column}" = ?', (old_id,))
-            conn.execute(f'UPDATE "{table}" SET "{column}" = ? WHERE "{column}" = ?', (old_id, new_id))
-    conn.execute("UPDATE failures SET item_id = ? WHERE item_id = ?", (old_id, new_id))
-    conn.execute("DELETE FROM items_fts WHERE rowid = ?", (old_id,))
-    conn.execute("INSERT INTO items_fts (rowid, title, artist, album, genre, tags, sidecar) "
-                 "SELECT ?, title, artist, album, genre, tags, sidecar FROM items_fts WHERE rowid = ?",
-                 (old_id, new_id))
-    conn.execute("DELETE FROM items_fts WHERE rowid = ?", (new_id,))
-    conn.execute("DELETE FROM items WHERE id = ?", (new_id,))
-    columns = [k for k in new.keys() if k not in ("id", "added_at")]
-    sets = ", ".join(f'"{k}" = ?' for k in columns)
-    conn.execute(f"UPDATE items SET {sets} WHERE id = ?", [new[k] for k in columns] + [old_id])
+            q.repoint_replacing_old(conn, table, column, old_id, new_id)
+    q.take_over_item(conn, old_id, new_id)
 
 
 def relink_reencoded(store: Store, added_since: float) -> int:
@@ -91,7 +67,7 @@ def relink_reencoded(store: Store, added_since: float) -> int:
     if not pairs:
         return 0
     with store.write() as conn:
-        refs = _item_references(conn)
+        refs = q.item_references(conn)
         for old_id, new_id in pairs:
             merge(conn, old_id, new_id, refs)
     return len(pairs)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.db import items as q
 from core.db.connection import Store
@@ -20,6 +22,9 @@ from core.text import display_path
 
 BATCH_ITEMS = 200
 BATCH_SECONDS = 2.0
+PROGRESS_EVERY_S = 0.1
+
+Task = tuple[str, str]  # (file path, covers folder): what an extract worker receives
 
 
 @dataclass
@@ -41,6 +46,7 @@ class ScanReport:
     cancelled: bool = False
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready values (paths shown as the user would type them)."""
         out = asdict(self)
         out["unreadable_dirs"] = [display_path(p) for p in self.unreadable_dirs]
         out["offline_roots"] = [display_path(p) for p in self.offline_roots]
@@ -52,10 +58,10 @@ class _Batch:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.ops: list[Callable] = []
+        self.ops: list[Callable[[sqlite3.Connection], None]] = []
         self.last = time.monotonic()
 
-    def add(self, op: Callable) -> None:
+    def add(self, op: Callable[[sqlite3.Connection], None]) -> None:
         self.ops.append(op)
         if len(self.ops) >= BATCH_ITEMS or time.monotonic() - self.last > BATCH_SECONDS:
             self.flush()
@@ -69,7 +75,15 @@ class _Batch:
         self.last = time.monotonic()
 
 
-def _root_is_offline(store: Store, root_id: int, root: str) -> bool:
+class _Pending(NamedTuple):
+    """A file sent to an extract worker, and where its result goes."""
+
+    entry: FileEntry
+    item_id: int | None  # None: a path the library has never seen
+    root_id: int
+
+
+def _root_is_offline(conn: sqlite3.Connection, root_id: int, root: str) -> bool:
     """A root that is unreachable, or empty while the library has items there, is treated as offline."""
     if not os.path.isdir(root):
         return True
@@ -78,23 +92,221 @@ def _root_is_offline(store: Store, root_id: int, root: str) -> bool:
             has_entries = any(True for _ in it)
     except OSError:
         return True
-    if has_entries:
+    return not has_entries and q.root_has_present_items(conn, root_id)
+
+
+def _is_current(row: q.KnownFile, entry: FileEntry) -> bool:
+    """The stored item still describes this file: same stat facts, and extracted by this extractor
+    (or failed on these very bytes, which are retried only when they change)."""
+    return (row.status != "missing" and (row.size, row.mtime_ns, row.inode) == (entry.size, entry.mtime_ns, entry.inode)
+            and (row.status == "failed" or row.extract_version == EXTRACT_VERSION))
+
+
+def _folder_unchanged(stored: list[q.FileFacts], files: list[FileEntry]) -> bool:
+    """The rescan hot path: the folder's (name, size, mtime, inode) set equals what the library holds,
+    every row current or failed-and-unchanged, none missing, so one set comparison settles it."""
+    if len(stored) != len(files) or any(r.needs_work or not isinstance(r.filename, str) for r in stored):
         return False
-    known = store.conn.execute(
-        "SELECT 1 FROM items WHERE root_id = ? AND status != 'missing' LIMIT 1", (root_id,)
-    ).fetchone()
-    return known is not None
+    return {(r.filename, r.size, r.mtime_ns, r.inode) for r in stored} == {
+        (e.name, e.size, e.mtime_ns, e.inode) for e in files}
+
+
+def _location(root_id: int, path: str) -> dict[str, Any]:
+    """The items columns that say where a file is."""
+    folder, name = os.path.split(path)
+    return dict(root_id=root_id, path=q.to_db_path(path), dir=q.to_db_path(folder), filename=q.to_db_path(name),
+                ext=os.path.splitext(name)[1][1:].lower())
 
 
 def ensure_root(store: Store, path: str) -> int:
     """The id of a library root, adding it when new."""
     path = os.path.abspath(os.path.expanduser(path))
-    row = store.conn.execute("SELECT id FROM roots WHERE path = ?", (q.to_db_path(path),)).fetchone()
-    if row:
-        return row["id"]
+    root_id = q.root_id_of(store.conn, path)
+    if root_id is not None:
+        return root_id
     with store.write() as conn:
-        cur = conn.execute("INSERT INTO roots (path, added_at) VALUES (?, ?)", (q.to_db_path(path), time.time()))
-        return cur.lastrowid
+        return q.insert_root(conn, path, time.time())
+
+
+class Scanner:
+    """One scan: walk each root, diff each folder against the library, extract what changed, commit in batches."""
+
+    def __init__(self, store: Store, covers_dir: str, progress: Callable[[Progress], None] | None = None,
+                 cancel: CancelToken | None = None) -> None:
+        self.store = store
+        self.conn = store.conn
+        self.covers_dir = covers_dir
+        self.progress = progress
+        self.cancel = cancel or CancelToken()
+        self.report = ScanReport()
+        self.started = time.monotonic()
+        self.started_at = time.time()
+        self.known_total = q.count_present_items(self.conn)
+        self.batch = _Batch(store)
+        self.inflight: dict[str, _Pending] = {}
+        self.done = 0  # files settled (unchanged, extracted or failed): the progress count
+        self._last_progress = 0.0
+
+    def run(self, root_ids: list[int], workers: int = 0, timeout_s: float = 20.0) -> ScanReport:
+        """Scan the roots and return the report; a cancelled scan keeps what it committed."""
+        self._extract(self._tasks(root_ids), workers, timeout_s)
+        self.report.cancelled = self.cancel.cancelled
+        self.batch.flush()
+        self._finish()
+        return self.report
+
+    # ----- walking and diffing -----------------------------------------------------------------
+    def _tasks(self, root_ids: list[int]) -> Iterator[Task]:
+        """The files of every root that need extracting, yielded while the walk goes on."""
+        for root_id in root_ids:
+            if self.cancel.cancelled:
+                return
+            yield from self._scan_root(root_id)
+
+    def _scan_root(self, root_id: int) -> Iterator[Task]:
+        root = q.root_path(self.conn, root_id)
+        if _root_is_offline(self.conn, root_id, root):
+            self.report.offline_roots.append(root)
+            self.batch.add(lambda c: q.set_root_status(c, root_id, "offline", time.time()))
+            return
+        state = WalkState()
+        visited: set[str] = set()
+        for listing in walk_media(root, state):
+            if self.cancel.cancelled:
+                return
+            visited.add(listing.path)
+            yield from self._diff_folder(root_id, listing.path, listing.files)
+        self.report.unreadable_dirs.extend(state.unreadable)
+        if self.cancel.cancelled:
+            return
+        self._mark_unvisited_missing(root_id, visited, state.unreadable)
+        self.batch.add(lambda c: q.set_root_status(c, root_id, "ok", time.time()))
+
+    def _diff_folder(self, root_id: int, folder: str, files: list[FileEntry]) -> Iterator[Task]:
+        """Count the folder's unchanged files, queue the changed or new ones, mark the vanished ones missing."""
+        folder_value = q.to_db_path(folder)
+        if _folder_unchanged(q.folder_facts(self.conn, folder_value, EXTRACT_VERSION), files):
+            self.report.seen += len(files)
+            self._settled(len(files), files[-1].path if files else "", unchanged=True)
+            return
+        known = {q.from_db_path(row.filename): row for row in q.folder_items(self.conn, folder_value)}
+        for entry in files:
+            self.report.seen += 1
+            row = known.get(entry.name)
+            if row is not None and _is_current(row, entry):
+                self._settled(1, entry.path, unchanged=True)
+                continue
+            self.inflight[entry.path] = _Pending(entry, row.id if row is not None else None, root_id)
+            yield (entry.path, self.covers_dir)
+        names = {entry.name for entry in files}
+        self._mark_missing([(row.id, row.path) for name, row in known.items()
+                            if name not in names and row.status != "missing"])
+
+    def _mark_unvisited_missing(self, root_id: int, visited: set[str], unreadable: list[str]) -> None:
+        """Folders the library knows but the walk did not reach (and could read): their files vanished."""
+        for dir_value in q.present_dirs(self.conn, root_id):
+            folder = q.from_db_path(dir_value)
+            if folder in visited or any(folder == s or folder.startswith(s + os.sep) for s in unreadable):
+                continue
+            self._mark_missing(q.present_items_in_dir(self.conn, dir_value))
+
+    def _mark_missing(self, gone: list[tuple[int, str | bytes]]) -> None:
+        # q.mark_missing checks the path, so this is a no-op for an item already re-linked to a new
+        # path (moved, renamed or re-encoded) whose result was committed before this mark.
+        if gone:
+            now = time.time()
+            self.batch.add(lambda c: q.mark_missing(c, gone, now))
+
+    # ----- extracting and storing ----------------------------------------------------------------
+    def _extract(self, tasks: Iterator[Task], workers: int, timeout_s: float) -> None:
+        """Run the changed files through killable extract workers (none are started when nothing changed)."""
+        first = next(tasks, None)
+        if first is None:
+            return
+        pool = IsolatedPool("core.scan.extract:extract_file", workers=workers, timeout_s=timeout_s,
+                            memory_limit_mb=2048, chunk_size=8)
+        for (path, _), result in pool.run(itertools.chain([first], tasks), should_stop=lambda: self.cancel.cancelled):
+            self._on_result(path, result)
+
+    def _on_result(self, path: str, result: dict[str, Any] | TaskFailure) -> None:
+        pending = self.inflight.pop(path)
+        self._settled(1, path)
+        if isinstance(result, TaskFailure):
+            self.report.failed += 1
+            message = result.message
+            self.batch.add(lambda c: self._store_failure(c, pending, message))
+        else:
+            self.batch.add(lambda c: self._store_result(c, pending, result))
+
+    def _store_failure(self, conn: sqlite3.Connection, pending: _Pending, message: str) -> None:
+        """A file that failed to extract: its item (new or existing) is marked failed and the error recorded."""
+        entry, now = pending.entry, time.time()
+        facts = dict(size=entry.size, mtime_ns=entry.mtime_ns, inode=entry.inode, status="failed", updated_at=now)
+        item_id = pending.item_id
+        if item_id is None:
+            name = os.path.basename(entry.path)
+            item_id = q.insert_item(conn, {**_location(pending.root_id, entry.path), "kind": kind_of(name) or "audio",
+                                           **facts, "title": display_path(os.path.splitext(name)[0]), "added_at": now})
+        else:
+            q.update_item(conn, item_id, facts)
+        q.record_failure(conn, entry.path, "scan", message, entry.size, entry.mtime_ns, item_id)
+
+    def _store_result(self, conn: sqlite3.Connection, pending: _Pending, result: dict[str, Any]) -> None:
+        """An extracted file: update its item, re-link a moved file's item, or add a new item."""
+        values = q.item_values(result)
+        item_id = pending.item_id
+        if item_id is None:
+            item_id = _find_moved(conn, result)
+            if item_id is not None:
+                self.report.moved += 1
+        else:
+            self.report.updated += 1
+        values.update(_location(pending.root_id, pending.entry.path))
+        if item_id is None:
+            item_id = q.insert_item(conn, {**values, "added_at": values["updated_at"]})
+            self.report.added += 1
+            q.write_extracted(conn, item_id, result, new=True)  # a new path: no old rows, no failure to clear
+            return
+        q.update_item(conn, item_id, values)
+        q.write_extracted(conn, item_id, result)
+        q.clear_failure(conn, pending.entry.path, "scan")
+
+    # ----- reporting -------------------------------------------------------------------------------
+    def _finish(self) -> None:
+        """Re-link re-encoded files, then count what the library holds now."""
+        # Re-encoded files (new bytes, same recording) take over their vanished predecessor's item.
+        self.report.reencoded = relink_reencoded(self.store, self.started_at)
+        self.report.added -= self.report.reencoded
+        self.report.missing = q.count_missing_since(self.conn, self.started_at)
+        self.report.items_total = q.count_present_items(self.conn)
+        self.report.seconds = round(time.monotonic() - self.started, 3)
+        self._tell(force=True)
+
+    def _settled(self, count: int, path: str, unchanged: bool = False) -> None:
+        """`count` more files are done (unchanged ones also counted as such); tell the progress callback."""
+        self.done += count
+        if unchanged:
+            self.report.unchanged += count
+        if path:
+            self._tell(path)
+
+    def _tell(self, current: str = "", force: bool = False) -> None:
+        now = time.monotonic()
+        if self.progress is None or (not force and now - self._last_progress <= PROGRESS_EVERY_S):
+            return
+        self._last_progress = now
+        total = max(self.known_total, self.report.seen)
+        rate = self.done / max(1e-6, now - self.started)
+        eta = (total - self.done) / rate if rate > 0 and total > self.done else None
+        self.progress(Progress("scan", self.done, total, display_path(current), eta))
+
+
+def _find_moved(conn: sqlite3.Connection, result: dict[str, Any]) -> int | None:
+    """An existing item with the same size and content hash whose file is gone: this file is it, moved."""
+    for row in q.items_with_content(conn, result["size"], result["content_hash"]):
+        if row["status"] == "missing" or not os.path.exists(q.from_db_path(row["path"])):
+            return row["id"]
+    return None
 
 
 def scan(
@@ -107,202 +319,6 @@ def scan(
     cancel: CancelToken | None = None,
 ) -> ScanReport:
     """Scan the given roots (all known roots when None) and bring the database up to date."""
-    started = time.monotonic()
-    scan_started_at = time.time()
-    cancel = cancel or CancelToken()
-    report = ScanReport()
-    root_ids = [ensure_root(store, r) for r in roots] if roots else [
-        r["id"] for r in store.conn.execute("SELECT id FROM roots ORDER BY id")
-    ]
-    known_total = store.conn.execute("SELECT COUNT(*) FROM items WHERE status != 'missing'").fetchone()[0]
-    batch = _Batch(store)
-    inflight: dict[str, tuple[FileEntry, int | None, int]] = {}
-    last_progress = [0.0]
-    done = [0]
-
-    def tell(current: str = "", force: bool = False) -> None:
-        now = time.monotonic()
-        if progress and (force or now - last_progress[0] > 0.1):
-            last_progress[0] = now
-            total = max(known_total, report.seen)
-            rate = done[0] / max(1e-6, now - started)
-            eta = (total - done[0]) / rate if rate > 0 and total > done[0] else None
-            progress(Progress("scan", done[0], total, display_path(current), eta))
-
-    def tasks() -> Iterator[tuple[str, str]]:
-        for root_id in root_ids:
-            if cancel.cancelled:
-                return
-            root = q.from_db_path(store.conn.execute("SELECT path FROM roots WHERE id = ?", (root_id,)).fetchone()[0])
-            if _root_is_offline(store, root_id, root):
-                report.offline_roots.append(root)
-                batch.add(lambda c, rid=root_id: c.execute(
-                    "UPDATE roots SET last_status = 'offline', last_scan_at = ? WHERE id = ?", (time.time(), rid)))
-                continue
-            state = WalkState()
-            visited: set[str] = set()
-            for listing in walk_media(root, state):
-                if cancel.cancelled:
-                    return
-                visited.add(listing.path)
-                yield from _diff_folder(root_id, listing.path, listing.files)
-            report.unreadable_dirs.extend(state.unreadable)
-            if cancel.cancelled:
-                return
-            # Folders the library knows but the walk did not reach: their files vanished.
-            skip = set(state.unreadable)
-            dirs = store.conn.execute(
-                "SELECT DISTINCT dir FROM items WHERE root_id = ? AND status != 'missing'", (root_id,)
-            ).fetchall()
-            for (dir_value,) in dirs:
-                folder = q.from_db_path(dir_value)
-                if folder in visited or any(folder == s or folder.startswith(s + os.sep) for s in skip):
-                    continue
-                gone = [(r[0], r[1]) for r in store.conn.execute(
-                    "SELECT id, path FROM items WHERE dir = ? AND status != 'missing'", (dir_value,))]
-                _mark_missing(gone)
-            batch.add(lambda c, rid=root_id: c.execute(
-                "UPDATE roots SET last_status = 'ok', last_scan_at = ? WHERE id = ?", (time.time(), rid)))
-
-    def _mark_missing(gone: list[tuple[int, str | bytes]]) -> None:
-        # The path check makes this a no-op for an item already re-linked to a new path (moved,
-        # renamed or re-encoded) whose result was committed before this mark.
-        if gone:
-            now = time.time()
-            batch.add(lambda c: c.executemany(
-                "UPDATE items SET status = 'missing', missing_since = ?, updated_at = ? WHERE id = ? AND path = ?",
-                [(now, now, i, path_value) for i, path_value in gone]))
-
-    diff_cursor = store.conn.cursor()
-    diff_cursor.row_factory = None  # plain tuples: the unchanged-rescan hot path
-
-    def _diff_folder(root_id: int, folder: str, files: list[FileEntry]) -> Iterator[tuple[str, str]]:
-        folder_value = q.to_db_path(folder)
-        # The rescan hot path: when the folder's (name, size, mtime, inode) set equals what the library
-        # holds (every row current or failed-and-unchanged, none missing), compare it in one set operation.
-        current = diff_cursor.execute(
-            "SELECT filename, size, mtime_ns, inode, status = 'missing' OR (status = 'ok' AND extract_version != ?) "
-            "FROM items WHERE dir = ?", (EXTRACT_VERSION, folder_value)).fetchall()
-        if len(current) == len(files) and not any(r[4] for r in current) and all(
-                isinstance(r[0], str) for r in current) and {r[:4] for r in current} == {
-                (e.name, e.size, e.mtime_ns, e.inode) for e in files}:
-            report.seen += len(files)
-            report.unchanged += len(files)
-            done[0] += len(files)
-            if files:
-                tell(files[-1].path)
-            return
-        # (filename) -> (id, path, size, mtime_ns, inode, status, extract_version)
-        known = {
-            (r[2] if isinstance(r[2], str) else q.from_db_path(r[2])): r for r in diff_cursor.execute(
-                "SELECT id, path, filename, size, mtime_ns, inode, status, extract_version FROM items WHERE dir = ?",
-                (folder_value,)).fetchall()
-        }
-        names = set()
-        for entry in files:
-            report.seen += 1
-            names.add(entry.name)
-            row = known.get(entry.name)
-            if row is not None and row[6] != "missing" and row[3] == entry.size \
-                    and row[4] == entry.mtime_ns and row[5] == entry.inode \
-                    and (row[6] == "failed" or row[7] == EXTRACT_VERSION):
-                report.unchanged += 1
-                done[0] += 1
-                tell(entry.path)
-                continue
-            inflight[entry.path] = (entry, row[0] if row is not None else None, root_id)
-            yield (entry.path, covers_dir)
-        gone = [(r[0], r[1]) for name, r in known.items() if name not in names and r[6] != "missing"]
-        _mark_missing(gone)
-
-    def on_result(path: str, result: Any) -> None:
-        entry, item_id, root_id = inflight.pop(path)
-        done[0] += 1
-        tell(path)
-        if isinstance(result, TaskFailure):
-            report.failed += 1
-            batch.add(lambda c: _store_failure(c, entry, item_id, root_id, result.message))
-        else:
-            batch.add(lambda c: _store_result(c, entry, item_id, root_id, result, report))
-
-    source = tasks()
-    first = next(source, None)
-    if first is not None:
-        def all_tasks() -> Iterator[tuple[str, str]]:
-            yield first
-            yield from source
-
-        pool = IsolatedPool("core.scan.extract:extract_file", workers=workers, timeout_s=timeout_s,
-                            memory_limit_mb=2048, chunk_size=8)
-        for (path, _), result in pool.run(all_tasks(), should_stop=lambda: cancel.cancelled):
-            on_result(path, result)
-    report.cancelled = cancel.cancelled
-    batch.flush()
-    # Re-encoded files (new bytes, same recording) take over their vanished predecessor's item.
-    report.reencoded = relink_reencoded(store, scan_started_at)
-    report.added -= report.reencoded
-    report.missing = store.conn.execute(
-        "SELECT COUNT(*) FROM items WHERE status = 'missing' AND missing_since >= ?", (scan_started_at,)
-    ).fetchone()[0]
-    report.items_total = store.conn.execute("SELECT COUNT(*) FROM items WHERE status != 'missing'").fetchone()[0]
-    report.seconds = round(time.monotonic() - started, 3)
-    tell(force=True)
-    return report
-
-
-def _store_failure(conn, entry: FileEntry, item_id: int | None, root_id: int, message: str) -> None:
-    now = time.time()
-    values = dict(size=entry.size, mtime_ns=entry.mtime_ns, inode=entry.inode, status="failed", updated_at=now)
-    if item_id is None:
-        folder, name = os.path.split(entry.path)
-        cur = conn.execute(
-            """INSERT INTO items (root_id, path, dir, filename, ext, kind, size, mtime_ns, inode, status,
-               title, added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'failed', ?, ?, ?)""",
-            (root_id, q.to_db_path(entry.path), q.to_db_path(folder), q.to_db_path(name),
-             os.path.splitext(name)[1][1:].lower(),
-             kind_of(name) or "audio", entry.size, entry.mtime_ns, entry.inode,
-             display_path(os.path.splitext(name)[0]), now, now))
-        item_id = cur.lastrowid
-    else:
-        conn.execute(
-            "UPDATE items SET size=:size, mtime_ns=:mtime_ns, inode=:inode, status=:status, updated_at=:updated_at "
-            f"WHERE id = {int(item_id)}", values)
-    q.record_failure(conn, entry.path, "scan", message, entry.size, entry.mtime_ns, item_id)
-
-
-def _store_result(conn, entry: FileEntry, item_id: int | None, root_id: int, result: dict, report: ScanReport) -> None:
-    values = q.item_values(result)
-    folder, name = os.path.split(entry.path)
-    location = dict(root_id=root_id, path=q.to_db_path(entry.path), dir=q.to_db_path(folder), filename=q.to_db_path(name),
-                    ext=os.path.splitext(name)[1][1:].lower())
-    if item_id is None:
-        item_id = _find_moved(conn, result)
-        if item_id is not None:
-            report.moved += 1
-    else:
-        report.updated += 1
-    values.update(location)
-    if item_id is None:
-        values["added_at"] = values["updated_at"]
-        cols = ", ".join(values)
-        marks = ", ".join(f":{k}" for k in values)
-        item_id = conn.execute(f"INSERT INTO items ({cols}) VALUES ({marks})", values).lastrowid
-        report.added += 1
-        q.write_extracted(conn, item_id, result, new=True)  # a new path: no old rows, no failure to clear
-        return
-    sets = ", ".join(f"{k} = :{k}" for k in values)
-    conn.execute(f"UPDATE items SET {sets} WHERE id = {int(item_id)}", values)
-    q.write_extracted(conn, item_id, result)
-    q.clear_failure(conn, entry.path, "scan")
-
-
-def _find_moved(conn, result: dict) -> int | None:
-    """An existing item with the same size and content hash whose file is gone: this file is it, moved."""
-    for row in conn.execute(
-        "SELECT id, path, status FROM items WHERE size = ? AND content_hash = ? ORDER BY status = 'missing' DESC",
-        (result["size"], result["content_hash"]),
-    ):
-        if row["status"] == "missing" or not os.path.exists(q.from_db_path(row["path"])):
-            return row["id"]
-    return None
-
+    scanner = Scanner(store, covers_dir, progress=progress, cancel=cancel)
+    root_ids = [ensure_root(store, r) for r in roots] if roots else q.root_ids(store.conn)
+    return scanner.run(root_ids, workers=workers, timeout_s=timeout_s)

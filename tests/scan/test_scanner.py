@@ -125,3 +125,35 @@ def test_non_utf8_names_and_symlink_loops(library, tmp_path):
     report = library.scan([str(root)])
     assert report.failed == 0 and report.added == 2
     assert library.scan().unchanged == 2
+
+
+def test_progress_ends_at_every_file_and_a_cancelled_scan_resumes(library, media):
+    root, _ = media
+    seen = []
+    report = library.scan([str(root)], progress=seen.append)
+    last = seen[-1]
+    assert (last.stage, last.done, last.total) == ("scan", 6, 6) and not report.cancelled
+    assert all(p.done <= p.total for p in seen)
+
+    other = root.parent / "more"
+    for i in range(4):
+        write_audio(other / f"extra {i}.wav")
+    from core.models import CancelToken
+
+    token = CancelToken()
+    report = library.scan([str(other)], progress=lambda p: token.cancel(), cancel=token)
+    assert report.cancelled and report.added < 4
+    report = library.scan([str(other)])  # the next scan picks up what the cancelled one left
+    assert not report.cancelled and report.added + report.unchanged == 4 and report.failed == 0
+    assert library.stats()["items"] == 6 + 4
+
+
+def test_removing_a_root_keeps_its_items_as_missing(library, media):
+    root, files = media
+    library.scan([str(root)])
+    assert [(r["path"], r["status"]) for r in library.roots()] == [(str(root), "ok")]
+    item_id = library.show(str(files["flac"]))["id"]
+    library.remove_root(str(root))
+    assert library.roots() == []
+    assert library.show(item_id)["status"] == "missing"  # the item (and its history) stays
+    assert library.scan().seen == 0  # a forgotten root is no longer walked
