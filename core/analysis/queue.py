@@ -11,13 +11,17 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.analysis import AUDIO_VERSION, VIDEO_VERSION
-from core.analysis.store import PENDING_SQL, refresh_descriptors, write_result
+from core.analysis.store import refresh_descriptors, write_result
+from core.db import features as db
 from core.db import items as q
 from core.isolation import IsolatedPool, TaskFailure
 from core.models import CancelToken, Progress
+
+if TYPE_CHECKING:
+    from core.context import StageContext
 
 MEMORY_LIMIT_MB = 3072
 BATCH_SIZE = 16
@@ -25,26 +29,26 @@ BATCH_SECONDS = 2.0
 VERSION_MARK = f"[analyser a{AUDIO_VERSION}/v{VIDEO_VERSION}]"
 
 
-def worker_env(library) -> dict[str, str]:
+def worker_env(ctx: StageContext) -> dict[str, str]:
     """Environment of analysis workers: persistent numba cache, one BLAS/OpenMP thread each."""
     env = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                                   "NUMBA_NUM_THREADS", "OPENCV_FOR_THREADS_NUM")}
-    env["NUMBA_CACHE_DIR"] = str(library.paths.numba_cache)
+    env["NUMBA_CACHE_DIR"] = str(ctx.paths.numba_cache)
     return env
 
 
-def worker_count(library) -> int:
-    configured = int(getattr(library.settings, "scan_workers", 0) or 0)
+def worker_count(ctx: StageContext) -> int:
+    """Analysis workers to run: the configured scan_workers, else up to 4 (one per core)."""
+    configured = int(getattr(ctx.settings, "scan_workers", 0) or 0)
     return max(1, configured or min(4, os.cpu_count() or 1))
 
 
-def pending_items(library, retry_failed: bool = False) -> tuple[list[dict[str, Any]], int]:
+def pending_items(ctx: StageContext, retry_failed: bool = False) -> tuple[list[dict[str, Any]], int]:
     """Items to analyse now, and how many stale ones were skipped as known failures of this version."""
-    conn = library.store.reader()
-    failed = {(q.from_db_path(r["path"])): r for r in conn.execute(
-        "SELECT path, size, mtime_ns, error FROM failures WHERE stage = 'analyze'")}
+    conn = ctx.store.reader()
+    failed = {q.from_db_path(r["path"]): r for r in db.analysis_failures(conn)}
     todo, skipped = [], 0
-    for r in conn.execute(PENDING_SQL):
+    for r in db.pending_analysis(conn, AUDIO_VERSION, VIDEO_VERSION):
         path = q.from_db_path(r["path"])
         f = failed.get(path)
         if not retry_failed and f is not None and f["size"] == r["size"] and f["mtime_ns"] == r["mtime_ns"] \
@@ -53,11 +57,11 @@ def pending_items(library, retry_failed: bool = False) -> tuple[list[dict[str, A
             continue
         todo.append({"id": r["id"], "path": path, "kind": r["kind"], "duration": r["duration"],
                      "size": r["size"], "mtime_ns": r["mtime_ns"],
-                     "keyframe_dir": os.path.join(str(library.paths.keyframes), str(r["id"]))})
+                     "keyframe_dir": os.path.join(str(ctx.paths.keyframes), str(r["id"]))})
     return todo, skipped
 
 
-def analyze_pending(library, progress: Callable[[Progress], None] | None = None,
+def analyze_pending(ctx: StageContext, progress: Callable[[Progress], None] | None = None,
                     cancel: CancelToken | None = None, retry_failed: bool = False) -> dict[str, Any]:
     """Analyse every stale item; returns counts {"analyzed", "failed", "skipped", "described", "seconds"}.
 
@@ -65,7 +69,7 @@ def analyze_pending(library, progress: Callable[[Progress], None] | None = None,
     """
     started = time.monotonic()
     cancel = cancel or CancelToken()
-    todo, skipped = pending_items(library, retry_failed)
+    todo, skipped = pending_items(ctx, retry_failed)
     report: dict[str, Any] = {"analyzed": 0, "failed": 0, "skipped": skipped, "described": 0,
                               "pending": len(todo), "cancelled": False, "seconds": 0.0, "worker_seconds": 0.0}
     batch: list[tuple[dict[str, Any], Any]] = []
@@ -75,7 +79,7 @@ def analyze_pending(library, progress: Callable[[Progress], None] | None = None,
         nonlocal last_flush
         if not batch:
             return
-        with library.store.write() as conn:
+        with ctx.store.write() as conn:
             for task, result in batch:
                 if isinstance(result, TaskFailure) or not isinstance(result, dict):
                     message = result.message if isinstance(result, TaskFailure) else str(result)
@@ -98,9 +102,9 @@ def analyze_pending(library, progress: Callable[[Progress], None] | None = None,
         progress(Progress("analyze", done, len(todo), current, eta))
 
     if todo:
-        pool = IsolatedPool("core.analysis.worker:analyze_item", workers=min(worker_count(library), len(todo)),
-                            timeout_s=float(library.settings.analysis_timeout_s),
-                            memory_limit_mb=MEMORY_LIMIT_MB, chunk_size=1, env=worker_env(library))
+        pool = IsolatedPool("core.analysis.worker:analyze_item", workers=min(worker_count(ctx), len(todo)),
+                            timeout_s=float(ctx.settings.analysis_timeout_s),
+                            memory_limit_mb=MEMORY_LIMIT_MB, chunk_size=1, env=worker_env(ctx))
         report_progress(0, "")
         done = 0
         tasks: Iterator[dict[str, Any]] = iter(todo)
@@ -112,7 +116,7 @@ def analyze_pending(library, progress: Callable[[Progress], None] | None = None,
                 flush()
         flush()
         report["cancelled"] = cancel.cancelled
-    with library.store.write() as conn:
+    with ctx.store.write() as conn:
         report["described"] = refresh_descriptors(conn)
     report["seconds"] = round(time.monotonic() - started, 3)
     report["worker_seconds"] = round(report["worker_seconds"], 3)

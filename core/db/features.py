@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
+from typing import Any
 
 from core.db.chunked import select_in
 
@@ -44,3 +45,145 @@ def phrases_for(conn: sqlite3.Connection, item_ids: Iterable[int]) -> dict[int, 
 def phrases_of(conn: sqlite3.Connection, item_id: int) -> list[str]:
     """Descriptor phrases of one item ([] before analysis)."""
     return phrases_for(conn, [item_id])[item_id]
+
+
+def _loads(value: object) -> object:
+    """A stored JSON column, or None when it does not parse."""
+    try:
+        return json.loads(value) if isinstance(value, str | bytes) else None
+    except ValueError:
+        return None
+
+
+# ----- what needs analysis -------------------------------------------------------------------------
+# An item needs (re)analysis when its own kind's features are missing, older than the analyser, or
+# older than the item itself (the scan re-extracted a changed file); a video also when the audio
+# features it did get are from an older audio analyser. One statement, so staleness is never
+# computed in Python row by row.
+PENDING_SQL = """
+SELECT i.id, i.path, i.kind, i.duration, i.size, i.mtime_ns FROM items i
+LEFT JOIN audio_features a ON a.item_id = i.id
+LEFT JOIN video_features v ON v.item_id = i.id
+WHERE i.status = 'ok' AND (
+  (i.kind = 'audio' AND (a.item_id IS NULL OR a.version < :audio OR a.analyzed_at < i.updated_at))
+  OR (i.kind = 'video' AND (v.item_id IS NULL OR v.version < :video OR v.analyzed_at < i.updated_at
+                            OR a.version < :audio))
+)
+ORDER BY i.id
+"""
+
+STALE_DESCRIPTORS_SQL = """
+SELECT i.id FROM items i
+LEFT JOIN descriptors d ON d.item_id = i.id
+WHERE i.status = 'ok' AND (d.item_id IS NULL OR d.version < :descriptor)
+  AND (EXISTS (SELECT 1 FROM audio_features a WHERE a.item_id = i.id)
+       OR EXISTS (SELECT 1 FROM video_features v WHERE v.item_id = i.id))
+ORDER BY i.id
+"""
+
+
+def pending_analysis(conn: sqlite3.Connection, audio_version: int, video_version: int) -> list[sqlite3.Row]:
+    """Items rows (id, path, kind, duration, size, mtime_ns) whose analysis is missing or stale."""
+    return conn.execute(PENDING_SQL, {"audio": audio_version, "video": video_version}).fetchall()
+
+
+def stale_descriptor_ids(conn: sqlite3.Connection, descriptor_version: int) -> list[int]:
+    """Analysed items whose descriptors are missing or older than `descriptor_version`."""
+    return [r[0] for r in conn.execute(STALE_DESCRIPTORS_SQL, {"descriptor": descriptor_version})]
+
+
+def analysis_failures(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """The recorded failures of the analysis stage (path, size, mtime_ns, error)."""
+    return conn.execute("SELECT path, size, mtime_ns, error FROM failures WHERE stage = 'analyze'").fetchall()
+
+
+def analysis_counts(conn: sqlite3.Connection, audio_version: int, video_version: int) -> dict[str, int]:
+    """`analyzed` (current analysis stored), `analysis_pending` and `analysis_failed` item counts."""
+    pending = len(pending_analysis(conn, audio_version, video_version))
+    ok = conn.execute("SELECT COUNT(*) FROM items WHERE status = 'ok'").fetchone()[0]
+    failed = conn.execute("SELECT COUNT(*) FROM failures WHERE stage = 'analyze'").fetchone()[0]
+    return {"analyzed": ok - pending, "analysis_pending": pending, "analysis_failed": failed}
+
+
+# ----- writes (inside the caller's transaction) ----------------------------------------------------
+def write_audio_features(conn: sqlite3.Connection, item_id: int, version: int, features: dict[str, Any],
+                         vector: bytes | None, analyzed_at: float) -> None:
+    """Store (replace) an item's audio features and similarity vector."""
+    conn.execute("INSERT OR REPLACE INTO audio_features (item_id, version, features, vector, analyzed_at) "
+                 "VALUES (?, ?, ?, ?, ?)", (item_id, version, json.dumps(features), vector, analyzed_at))
+
+
+def delete_audio_features(conn: sqlite3.Connection, item_id: int) -> None:
+    """Forget an item's audio features (its file no longer has decodable audio)."""
+    conn.execute("DELETE FROM audio_features WHERE item_id = ?", (item_id,))
+
+
+def write_video_features(conn: sqlite3.Connection, item_id: int, version: int, features: dict[str, Any],
+                         vector: bytes | None, keyframes: list[dict[str, Any]], poster_path: str | None,
+                         analyzed_at: float) -> None:
+    """Store (replace) an item's visual features, vector, keyframes and poster."""
+    conn.execute("INSERT OR REPLACE INTO video_features (item_id, version, features, vector, keyframes, poster_path, "
+                 "analyzed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (item_id, version, json.dumps(features), vector, json.dumps(keyframes), poster_path, analyzed_at))
+
+
+def write_descriptors(conn: sqlite3.Connection, item_id: int, version: int, phrases: list[str],
+                      updated_at: float) -> None:
+    """Store (replace) an item's descriptor phrases; `description` is the phrases joined by commas."""
+    conn.execute("INSERT OR REPLACE INTO descriptors (item_id, version, phrases, description, updated_at) "
+                 "VALUES (?, ?, ?, ?, ?)", (item_id, version, json.dumps(phrases), ", ".join(phrases), updated_at))
+
+
+# ----- reads -------------------------------------------------------------------------------------
+def stored_features(conn: sqlite3.Connection, item_id: int) -> tuple[dict | None, dict | None]:
+    """(audio features, visual features) stored for an item, each None when absent."""
+    a = conn.execute("SELECT features FROM audio_features WHERE item_id = ?", (item_id,)).fetchone()
+    v = conn.execute("SELECT features FROM video_features WHERE item_id = ?", (item_id,)).fetchone()
+    audio, video = (_loads(a[0]) if a else None), (_loads(v[0]) if v else None)
+    return (audio if isinstance(audio, dict) else None), (video if isinstance(video, dict) else None)
+
+
+def audio_record(conn: sqlite3.Connection, item_id: int) -> dict[str, Any] | None:
+    """An item's audio features with `version` and `analyzed_at`, or None before analysis."""
+    row = conn.execute("SELECT version, features, analyzed_at FROM audio_features WHERE item_id = ?",
+                       (item_id,)).fetchone()
+    if row is None:
+        return None
+    features = _loads(row[1])
+    return {**(features if isinstance(features, dict) else {}), "version": row[0], "analyzed_at": row[2]}
+
+
+def video_record(conn: sqlite3.Connection, item_id: int) -> dict[str, Any] | None:
+    """An item's visual features with `keyframes`, `poster`, `version` and `analyzed_at`, or None."""
+    row = conn.execute("SELECT version, features, keyframes, poster_path, analyzed_at FROM video_features "
+                       "WHERE item_id = ?", (item_id,)).fetchone()
+    if row is None:
+        return None
+    features, keyframes = _loads(row[1]), _loads(row[2])
+    return {**(features if isinstance(features, dict) else {}),
+            "keyframes": keyframes if isinstance(keyframes, list) else [],
+            "poster": row[3], "version": row[0], "analyzed_at": row[4]}
+
+
+def audio_features_for(conn: sqlite3.Connection, item_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Named audio features (tempo_bpm, key, rms_db, ...) of the items that have them."""
+    out: dict[int, dict[str, Any]] = {}
+    for item_id, value in select_in(conn, "SELECT item_id, features FROM audio_features WHERE item_id IN ({marks})",
+                                    list(dict.fromkeys(item_ids))):
+        features = _loads(value)
+        if isinstance(features, dict):
+            out[item_id] = features
+    return out
+
+
+def feature_vectors(conn: sqlite3.Connection, kind: str) -> list[tuple[int, bytes]]:
+    """(item id, float32 vector bytes) of every item with a stored `kind` ('audio'|'video') vector."""
+    table = {"audio": "audio_features", "video": "video_features"}[kind]
+    return [(r[0], r[1]) for r in conn.execute(f"SELECT item_id, vector FROM {table} WHERE vector IS NOT NULL")]
+
+
+def feature_signature(conn: sqlite3.Connection, kind: str) -> tuple[int, float | None]:
+    """(rows, latest analysis time) of the `kind` ('audio'|'video') features: changes whenever one is written."""
+    table = {"audio": "audio_features", "video": "video_features"}[kind]
+    count, latest = conn.execute(f"SELECT COUNT(*), MAX(analyzed_at) FROM {table}").fetchone()
+    return int(count), latest

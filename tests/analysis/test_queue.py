@@ -80,10 +80,7 @@ def test_second_run_does_nothing_and_version_bump_redoes(analysed, monkeypatch):
     retried = analysis_queue.analyze_pending(library, retry_failed=True)
     assert retried["failed"] == 2 and retried["skipped"] == 0 and retried["analyzed"] == 0
 
-    import core.analysis.store as store
-
-    monkeypatch.setattr(store, "PENDING_SQL", store.PENDING_SQL.replace("a.version < 1", "a.version < 2"))
-    monkeypatch.setattr(analysis_queue, "PENDING_SQL", store.PENDING_SQL)
+    monkeypatch.setattr(analysis_queue, "AUDIO_VERSION", 2)  # a new audio analyser
     monkeypatch.setattr(analysis_queue, "VERSION_MARK", "[analyser a2/v1]")
     redo = library.analyze()
     # every audio item plus the failed ones (a new analyser deserves a new try); the video has no audio
@@ -137,9 +134,7 @@ def test_descriptor_version_bump_redescribes_without_decoding(analysed, monkeypa
     library, files, _, _ = analysed
     import core.analysis.store as store
 
-    monkeypatch.setattr(store, "DESCRIPTOR_VERSION", 99)
-    monkeypatch.setattr(store, "STALE_DESCRIPTORS_SQL", store.STALE_DESCRIPTORS_SQL.replace(
-        "d.version < 1", "d.version < 99"))
+    monkeypatch.setattr(store, "DESCRIPTOR_VERSION", 99)  # a new describer: stale below 99, written as 99
     report = library.analyze()
     assert report["analyzed"] == 0 and report["described"] == 4  # from the stored features
     versions = {r[0] for r in library.store.query("SELECT version FROM descriptors")}
