@@ -9,15 +9,14 @@ librosa's definitions without loading librosa's numba kernels).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from core.analysis import dsp
-from core.analysis.decode import SR, WHOLE_TRACK_UP_TO_S, NoAudio, decode_window, window_plan
-
-__all__ = ["SR", "WHOLE_TRACK_UP_TO_S", "NoAudio", "analyze_audio", "decode_window", "feature_vector",
-           "features_from_segments", "window_plan"]
+from core.analysis.decode import SR, NoAudio, decode_window
 
 N_FFT = 2048
 HOP = 512
@@ -214,76 +213,104 @@ def _mean(x: np.ndarray, weights: np.ndarray | None = None) -> float:
     return float(np.mean(x))
 
 
+@dataclass(frozen=True)
+class Filters:
+    """The fixed per-bin weights every segment's STFT is reduced with (built once per process)."""
+
+    freqs: np.ndarray  # bin centre frequencies (Hz)
+    freqs32: np.ndarray
+    mel: np.ndarray  # 128 mel bands
+    chroma: np.ndarray  # 12 pitch classes
+    bands: np.ndarray  # Parseval weights: plain, K-weighted, voice band (300-3400 Hz) mean square per frame
+
+
+@lru_cache(maxsize=1)
+def filters() -> Filters:
+    """The analysis filters at SR / N_FFT."""
+    freqs = dsp.fft_frequencies(SR, N_FFT)
+    bands = (parseval_weights()[None, :] * np.stack(
+        [np.ones_like(freqs), k_weighting(freqs), ((freqs >= 300) & (freqs <= 3400)).astype(float)])).astype(np.float32)
+    return Filters(freqs=freqs, freqs32=freqs.astype(np.float32), mel=dsp.mel_filters(SR, N_FFT, 128),
+                   chroma=dsp.chroma_filters(SR, N_FFT), bands=bands)
+
+
+@dataclass(frozen=True)
+class SegmentStats:
+    """What one decoded segment contributes to the features, all derived from its one STFT."""
+
+    mel_db: np.ndarray  # (128, frames)
+    onset_env: np.ndarray  # per frame
+    tempogram: np.ndarray  # local autocorrelation of the onset envelope
+    onsets: int
+    plain_ms: np.ndarray  # per-frame mean square
+    k_ms: np.ndarray  # per-frame K-weighted mean square (loudness)
+    voice_ms: np.ndarray  # per-frame voice-band mean square (syllabic modulation)
+    chroma: np.ndarray  # (12, frames)
+    centroid: np.ndarray  # per frame (Hz)
+    rolloff: np.ndarray  # every 4th frame (Hz): a mean over thousands of frames needs no more
+    flatness: np.ndarray  # every 4th frame
+
+
+def segment_stats(y: np.ndarray, f: Filters) -> SegmentStats:
+    """One STFT of a segment and everything the features take from it."""
+    mag = dsp.stft_magnitude(y, N_FFT, HOP)
+    power = mag * mag
+    mel_db = dsp.power_to_db(f.mel @ power)
+    env = dsp.onset_strength(mel_db, N_FFT, HOP)
+    ms3 = (f.bands @ power).astype(np.float64)
+    sub, sub_power = mag[:, ::4], power[:, ::4]
+    cumulative = np.cumsum(sub, axis=0)
+    return SegmentStats(
+        mel_db=mel_db, onset_env=env, tempogram=local_autocorrelation(env), onsets=count_onsets(env),
+        plain_ms=ms3[0], k_ms=ms3[1], voice_ms=ms3[2], chroma=f.chroma @ power,
+        centroid=(f.freqs32 @ mag) / np.maximum(mag.sum(axis=0), 1e-10),
+        rolloff=f.freqs[np.argmax(cumulative >= 0.85 * cumulative[-1:], axis=0)],
+        flatness=np.exp(np.mean(np.log(sub_power + 1e-10), axis=0)) / (np.mean(sub_power, axis=0) + 1e-10),
+    )
+
+
 def features_from_segments(segments: list[np.ndarray], duration: float, channel_gain: float = 0.0) -> dict[str, Any]:
     """Every named audio feature of the analysis window (JSON-ready); `channel_gain` from decode_window."""
     segments = [s for s in segments if len(s) >= N_FFT]
     if not segments:
         raise NoAudio("the audio is shorter than one analysis frame (93 ms)")
-    freqs = dsp.fft_frequencies(SR, N_FFT)
-    k_weights = k_weighting(freqs)
-    mel_basis = dsp.mel_filters(SR, N_FFT, 128)
-    chroma_basis = dsp.chroma_filters(SR, N_FFT)
-    # Parseval weights for the plain, K-weighted and voice-band (300-3400 Hz) mean square per frame
-    bands = (parseval_weights()[None, :] * np.stack(
-        [np.ones_like(freqs), k_weights, ((freqs >= 300) & (freqs <= 3400)).astype(float)])).astype(np.float32)
-    freqs32 = freqs.astype(np.float32)
-    mels, tempograms, envs, onsets = [], [], [], 0
-    plain_ms, k_ms, band_env, chromas, centroids, rolloffs, flatnesses, sub_ms = [], [], [], [], [], [], [], []
-    for y in segments:
-        mag = dsp.stft_magnitude(y, N_FFT, HOP)  # the one STFT of this segment; all below derive from it
-        power = mag * mag
-        mel_db = dsp.power_to_db(mel_basis @ power)
-        env = dsp.onset_strength(mel_db, N_FFT, HOP)
-        tempograms.append(local_autocorrelation(env))
-        envs.append(env)
-        onsets += count_onsets(env)
-        ms3 = (bands @ power).astype(np.float64)
-        plain_ms.append(ms3[0])
-        k_ms.append(ms3[1])
-        band_env.append(ms3[2])
-        chromas.append(chroma_basis @ power)
-        centroids.append((freqs32 @ mag) / np.maximum(mag.sum(axis=0), 1e-10))
-        # rolloff and flatness on every 4th frame: a mean over thousands of frames needs no more
-        sub, sub_power = mag[:, ::4], power[:, ::4]
-        cumulative = np.cumsum(sub, axis=0)
-        rolloffs.append(freqs[np.argmax(cumulative >= 0.85 * cumulative[-1:], axis=0)])
-        flatnesses.append(np.exp(np.mean(np.log(sub_power + 1e-10), axis=0)) / (np.mean(sub_power, axis=0) + 1e-10))
-        sub_ms.append(ms3[0][::4])
-        mels.append(mel_db)
-    mel_db = np.concatenate(mels, axis=1)
-    y_all = np.concatenate(segments)
-    seconds = len(y_all) / SR
+    f = filters()
+    return summarise([segment_stats(y, f) for y in segments], np.concatenate(segments), duration, channel_gain)
 
+
+def summarise(stats: list[SegmentStats], y_all: np.ndarray, duration: float, channel_gain: float) -> dict[str, Any]:
+    """The named features from the per-segment stats and the window's samples (`y_all`)."""
+    seconds = len(y_all) / SR
     mean_square = float(np.mean(y_all.astype(np.float64) ** 2))
     rms_db = 10 * math.log10(max(mean_square, 1e-12))
     peak_db = 20 * math.log10(max(float(np.max(np.abs(y_all))), 1e-6))
     silent = rms_db < SILENCE_DB
-    frame_rms = np.sqrt(np.concatenate(plain_ms))
+    frame_rms = np.sqrt(np.concatenate([s.plain_ms for s in stats]))
     loud = frame_rms > max(frame_rms.max() * 1e-3, 1e-5)  # frames that are not digital silence
     weights = frame_rms * loud
-    sub_rms = np.sqrt(np.concatenate(sub_ms))
+    sub_rms = np.sqrt(np.concatenate([s.plain_ms[::4] for s in stats]))  # the frames of rolloff/flatness
     sub_weights = sub_rms * (sub_rms > max(frame_rms.max() * 1e-3, 1e-5))
 
-    integrated, lra = loudness(k_ms)
+    integrated, lra = loudness([s.k_ms for s in stats])
     if integrated is not None:
         integrated += channel_gain
-    onset_peak = float(np.percentile(np.concatenate(envs), 99))
+    onset_peak = float(np.percentile(np.concatenate([s.onset_env for s in stats]), 99))
     tempo, beat_strength = (None, 0.0) if silent else tempo_from_tempogram(
-        np.concatenate(tempograms, axis=1), onset_peak)
-    chroma = np.concatenate(chromas, axis=1)
+        np.concatenate([s.tempogram for s in stats], axis=1), onset_peak)
+    chroma = np.concatenate([s.chroma for s in stats], axis=1)
     chroma = chroma / np.maximum(chroma.max(axis=0, keepdims=True), 1e-10)
     chroma_mean = np.array([_mean(c, weights) for c in chroma])
     key = key_from_chroma(chroma_mean) if not silent else key_from_chroma(np.zeros(12))
 
-    centroid = np.concatenate(centroids)
-    rolloff = np.concatenate(rolloffs)
-    flatness = np.concatenate(flatnesses)
-    mfcc = dsp.mfcc(mel_db, N_MFCC)
+    centroid = np.concatenate([s.centroid for s in stats])
+    rolloff = np.concatenate([s.rolloff for s in stats])
+    flatness = np.concatenate([s.flatness for s in stats])
+    mfcc = dsp.mfcc(np.concatenate([s.mel_db for s in stats], axis=1), N_MFCC)
     zcr = float(np.mean(np.abs(np.diff(np.signbit(y_all).astype(np.int8))))) if not silent else 0.0
     low_energy = float(np.mean(frame_rms[loud] < 0.5 * frame_rms[loud].mean())) if loud.any() else 1.0
-    mod = _syllabic_modulation(band_env)
+    mod = _syllabic_modulation([s.voice_ms for s in stats])
     flat = _mean(flatness, sub_weights) if not silent else 0.0
-    onset_rate = onsets / seconds if not silent else 0.0
+    onset_rate = sum(s.onsets for s in stats) / seconds if not silent else 0.0
     # A cheap hint, not a classifier: speech pauses often (low-energy frames), has 3-8 Hz syllable
     # modulation in the voice band and no steady pulse. No vocal/instrumental detector is attempted.
     speech_hint = float(np.clip(1.6 * low_energy + 1.2 * mod - 1.5 * beat_strength - 0.5, 0, 1)) if not silent else 0.0
@@ -291,7 +318,7 @@ def features_from_segments(segments: list[np.ndarray], duration: float, channel_
     return {
         "analyser_window_s": round(seconds, 2),
         "duration": round(float(duration), 2),
-        "segments": len(segments),
+        "segments": len(stats),
         "silent": bool(silent),
         "tempo_bpm": round(tempo, 2) if tempo else None,
         "beat_strength": round(beat_strength, 4),

@@ -20,7 +20,8 @@ def analyze_item(task: dict[str, Any]) -> dict[str, Any]:
     Audio items must decode (else the error propagates and becomes a recorded failure); a video's
     own audio is analysed when it decodes and skipped (with the reason noted) when it does not.
     """
-    from core.analysis.audio import NoAudio, analyze_audio
+    from core.analysis.audio import analyze_audio
+    from core.analysis.decode import NoAudio
 
     path = task["path"]
     run_test_hooks(path)
