@@ -1,32 +1,38 @@
-"""Our numpy DSP blocks agree with librosa's definitions (skipped when librosa's JIT would be too slow)."""
+"""Our numpy DSP blocks agree with librosa's definitions (librosa's outputs stored in dsp_reference.npz)."""
 
 from __future__ import annotations
-
-import os
 
 import numpy as np
 import pytest
 
 from core.analysis import dsp
 from tests.analysis import signals
+from tests.analysis.make_dsp_reference import HOP, N_FFT, N_MELS, N_MFCC, REFERENCE, SR, reference_signal
 
 
-# Importing librosa.util compiles numba kernels: only worth it with a warm cache.
-@pytest.mark.skipif(not os.environ.get("NUMBA_CACHE_DIR"), reason="set NUMBA_CACHE_DIR (warm) to compare with librosa")
-def test_matches_librosa():
-    import librosa
+@pytest.fixture(scope="module")
+def reference():
+    ref = np.load(REFERENCE)
+    y = reference_signal()
+    # the signal generator is part of the reference: if it changed, the stored numbers describe another signal
+    assert float(np.sum(y, dtype=np.float64)) == pytest.approx(float(ref["signal_sum"]), rel=1e-9, abs=1e-9), \
+        "tests/analysis/signals.py changed: rerun `python -m tests.analysis.make_dsp_reference`"
+    return y, ref
 
-    y = signals.chord_progression()[: signals.SR * 4]
-    mag = dsp.stft_magnitude(y, 2048, 512)
-    np.testing.assert_allclose(mag, np.abs(librosa.stft(y, n_fft=2048, hop_length=512)), atol=1e-4)
-    mel = dsp.mel_filters(22050, 2048, 128)
-    np.testing.assert_allclose(mel, librosa.filters.mel(sr=22050, n_fft=2048, n_mels=128), atol=1e-6)
-    np.testing.assert_allclose(dsp.chroma_filters(22050, 2048), librosa.filters.chroma(sr=22050, n_fft=2048),
-                               atol=1e-6)
-    mel_db = dsp.power_to_db(mel @ mag**2)
-    np.testing.assert_allclose(dsp.onset_strength(mel_db, 2048, 512),
-                               librosa.onset.onset_strength(S=mel_db, sr=22050, hop_length=512), atol=1e-4)
-    np.testing.assert_allclose(dsp.mfcc(mel_db, 13), librosa.feature.mfcc(S=mel_db, n_mfcc=13), atol=1e-3)
+
+def test_matches_librosa(reference):
+    # librosa itself is not imported: its numba kernels take 20-60 s to compile in a fresh process,
+    # so the comparison ran only with a warm NUMBA_CACHE_DIR (never in CI). make_dsp_reference.py made these.
+    y, ref = reference
+    mag = dsp.stft_magnitude(y, N_FFT, HOP)
+    assert mag.shape == (N_FFT // 2 + 1, ref["mfcc"].shape[1])
+    np.testing.assert_allclose(mag[:, ref["stft_frames"]], ref["stft_magnitude"], atol=1e-4)
+    mel = dsp.mel_filters(SR, N_FFT, N_MELS)
+    np.testing.assert_allclose(mel, ref["mel_filters"], atol=1e-6)
+    np.testing.assert_allclose(dsp.chroma_filters(SR, N_FFT), ref["chroma_filters"], atol=1e-6)
+    mel_db = ref["mel_db"]  # librosa's log-mel: onset strength and MFCC get the same input as librosa had
+    np.testing.assert_allclose(dsp.onset_strength(mel_db, N_FFT, HOP), ref["onset_strength"], atol=1e-4)
+    np.testing.assert_allclose(dsp.mfcc(mel_db, N_MFCC), ref["mfcc"], atol=1e-3)
 
 
 def test_stft_shape_and_parseval():
