@@ -188,17 +188,7 @@ class Library:
     # ----- reading ----------------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
         """Counts of everything in the library."""
-        one = lambda sql: self.store.query(sql)[0][0]  # noqa: E731
-        out = {
-            "items": one("SELECT COUNT(*) FROM items WHERE status != 'missing'"),
-            "audio": one("SELECT COUNT(*) FROM items WHERE status = 'ok' AND kind = 'audio'"),
-            "video": one("SELECT COUNT(*) FROM items WHERE status = 'ok' AND kind = 'video'"),
-            "missing": one("SELECT COUNT(*) FROM items WHERE status = 'missing'"),
-            "failed": one("SELECT COUNT(*) FROM items WHERE status = 'failed'"),
-            "roots": one("SELECT COUNT(*) FROM roots"),
-            "play_events": one("SELECT COUNT(*) FROM play_events"),
-            "data_dir": str(self.paths.data_dir),
-        }
+        out: dict[str, Any] = {**q.status_counts(self.store.reader()), "data_dir": str(self.paths.data_dir)}
         from core.analysis import store as analysis_store
         from core.embed import store as embed_store
         from core.recommend import history
@@ -219,12 +209,7 @@ class Library:
         conn = self.store.reader()
         out: dict[str, Any] = {k: row[k] for k in row.keys() if k not in ("path", "dir", "filename")}
         out["path"] = q.from_db_path(row["path"])
-        out["tags"] = {t["key"]: t["value"] for t in conn.execute(
-            "SELECT key, value FROM tags WHERE item_id = ?", (row["id"],))}
-        out["sidecars"] = [{"kind": s["kind"], "path": q.from_db_path(s["path"]), "text": s["text"][:2000]}
-                           for s in conn.execute("SELECT * FROM sidecars WHERE item_id = ?", (row["id"],))]
-        fail = conn.execute("SELECT stage, error, attempts FROM failures WHERE item_id = ?", (row["id"],)).fetchall()
-        out["failures"] = [dict(f) for f in fail]
+        out.update(q.item_details(conn, row["id"]))
         from core.analysis import store as analysis_store
         from core.recommend import history
 
@@ -234,21 +219,12 @@ class Library:
 
     def failures(self) -> list[dict[str, Any]]:
         """Files that could not be read or analysed, and why."""
-        rows = self.store.query("SELECT * FROM failures ORDER BY last_at DESC")
-        return [{"path": q.from_db_path(r["path"]), "stage": r["stage"], "error": r["error"],
-                 "attempts": r["attempts"], "item_id": r["item_id"]} for r in rows]
+        return q.all_failures(self.store.reader())
 
-    def items(self, kind: str | None = None, status: str = "ok", limit: int = 1000, offset: int = 0,
-              order: str = "artist, album, disc_no, track_no, title"):
-        """A page of items as MediaItem objects."""
-        sql = "SELECT * FROM items WHERE status = ?"
-        params: list[Any] = [status]
-        if kind:
-            sql += " AND kind = ?"
-            params.append(kind)
-        sql += f" ORDER BY {order} LIMIT ? OFFSET ?"
-        params += [limit, offset]
-        return [q.media_item(r) for r in self.store.query(sql, tuple(params))]
+    def items(self, kind: str | None = None, status: str = "ok", limit: int = 1000,
+              offset: int = 0) -> list[MediaItem]:
+        """A page of items (album order) as MediaItem objects."""
+        return q.items_page(self.store.reader(), kind, status, limit, offset)
 
     # ----- the pipeline: scan -> analyze -> embed ---------------------------------------------------
     def update(self, stages: tuple[str, ...] = UPDATE_STAGES, paths: list[str] | None = None,

@@ -470,3 +470,47 @@ def kind_counts(conn: sqlite3.Connection) -> dict[str, int]:
 def failure_count(conn: sqlite3.Connection) -> int:
     """How many files could not be read or analysed (one row per file and step)."""
     return int(conn.execute("SELECT COUNT(*) FROM failures").fetchone()[0])
+
+
+# ----- what `Library.stats`, `show`, `failures` and `items` read ------------------------------------
+def status_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Items present, per kind, missing and failed; roots and play events (`encore stats`)."""
+    one = lambda sql: int(conn.execute(sql).fetchone()[0])  # noqa: E731
+    return {
+        "items": one("SELECT COUNT(*) FROM items WHERE status != 'missing'"),
+        "audio": one("SELECT COUNT(*) FROM items WHERE status = 'ok' AND kind = 'audio'"),
+        "video": one("SELECT COUNT(*) FROM items WHERE status = 'ok' AND kind = 'video'"),
+        "missing": one("SELECT COUNT(*) FROM items WHERE status = 'missing'"),
+        "failed": one("SELECT COUNT(*) FROM items WHERE status = 'failed'"),
+        "roots": one("SELECT COUNT(*) FROM roots"),
+        "play_events": one("SELECT COUNT(*) FROM play_events"),
+    }
+
+
+def item_details(conn: sqlite3.Connection, item_id: int, sidecar_chars: int = 2000) -> dict[str, Any]:
+    """An item's tags ({key: value}), sidecars (kind, path, text cut to `sidecar_chars`) and failures."""
+    tags = {t["key"]: t["value"] for t in conn.execute("SELECT key, value FROM tags WHERE item_id = ?", (item_id,))}
+    sidecars = [{"kind": s["kind"], "path": from_db_path(s["path"]), "text": (s["text"] or "")[:sidecar_chars]}
+                for s in conn.execute("SELECT kind, path, text FROM sidecars WHERE item_id = ?", (item_id,))]
+    failures = [dict(f) for f in conn.execute(
+        "SELECT stage, error, attempts FROM failures WHERE item_id = ?", (item_id,))]
+    return {"tags": tags, "sidecars": sidecars, "failures": failures}
+
+
+def all_failures(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every recorded failure, newest first: path, stage, error, attempts, item_id."""
+    return [{"path": from_db_path(r["path"]), "stage": r["stage"], "error": r["error"],
+             "attempts": r["attempts"], "item_id": r["item_id"]}
+            for r in conn.execute("SELECT * FROM failures ORDER BY last_at DESC")]
+
+
+def items_page(conn: sqlite3.Connection, kind: str | None, status: str, limit: int, offset: int) -> list[MediaItem]:
+    """A page of items of one status (and kind), in album order."""
+    sql = "SELECT * FROM items WHERE status = ?"
+    params: list[Any] = [status]
+    if kind:
+        sql += " AND kind = ?"
+        params.append(kind)
+    sql += " ORDER BY artist, album, disc_no, track_no, title, id LIMIT ? OFFSET ?"
+    return [media_item(r) for r in conn.execute(sql, (*params, int(limit), int(offset)))]
+
