@@ -10,13 +10,10 @@ import importlib.util
 import os
 import shutil
 import sqlite3
-import struct
 from pathlib import Path
 from typing import Any
 
 from core.config import Paths, Settings, resolve_data_dir
-
-GGUF_MAGIC = b"GGUF"
 
 
 def _check(name: str, status: str, detail: str, fix: str = "", **extra: Any) -> dict[str, Any]:
@@ -95,33 +92,14 @@ def check_database(paths: Paths) -> list[dict[str, Any]]:
 
 
 def gguf_problem(path: Path | str) -> str | None:
-    """Why a file is not a loadable GGUF model (header check), or None when it looks valid.
+    """Why a file is not a loadable GGUF model (the explain stage's strict header check), or None."""
+    from core.explain.gguf import read_gguf
 
-    Uses the explain stage's validator when it exists, else checks magic, version and counts.
-    """
     try:
-        from core.explain.gguf import read_gguf as validator  # the explain stage's strict validator
-    except Exception:  # noqa: BLE001 - the stage may not exist yet or fail to import
-        validator = None
-    if validator is not None:
-        try:
-            validator(str(path))
-            return None
-        except Exception as exc:  # noqa: BLE001 - any rejection is the answer
-            return str(exc)
-    path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(24)
-        size = path.stat().st_size
-    except OSError as exc:
-        return f"cannot read {path}: {exc.strerror}"
-    if len(head) < 24 or head[:4] != GGUF_MAGIC:
-        return f"{path.name} is not a GGUF model (wrong magic bytes)"
-    version, tensors, kvs = struct.unpack("<IQQ", head[4:24])
-    if version not in (2, 3) or tensors == 0 or tensors > 100_000 or kvs > 100_000 or size < 1024 * 1024:
-        return f"{path.name} is not a valid GGUF model (version {version}, {tensors} tensors, {size} bytes)"
-    return None
+        read_gguf(str(path))
+        return None
+    except Exception as exc:  # noqa: BLE001 - any rejection is the answer
+        return str(exc)
 
 
 def bundled_gguf() -> Path | None:
@@ -227,7 +205,7 @@ def run_checks(data_dir: str | os.PathLike | None, gpu: bool = True) -> dict[str
     return {"status": worst, "data_dir": str(paths.data_dir), "checks": checks}
 
 
-def _restore(data_dir: str | None, source: str | None, force: bool = False) -> dict[str, Any]:
+def _restore(data_dir: str | os.PathLike | None, source: str | None, force: bool = False) -> dict[str, Any]:
     """Put back a backup (see core.db.backup.restore: refused while the library is open, and for a
     healthy, newer database unless `force`)."""
     from core.db.backup import restore

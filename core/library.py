@@ -75,7 +75,7 @@ class Library:
         # short after a crash is looked for first (before SQLite's first connection erases the evidence).
         self.lock = LibraryLock(self.paths.db)
         self.lock.acquire_shared(while_alone=lambda: refuse_lost_writes(self.paths.db))
-        self.store = None
+        store: Store | None = None  # closed again if opening fails half-way
         try:
             empty = empty_file(self.paths.db, self.paths.backups)
             if empty is not None:  # an empty file where a library was (backups exist) is damage, not new
@@ -87,7 +87,7 @@ class Library:
                 raise_for(open_check(self.paths.db), self.paths.backups)
                 if migrations_pending(self.paths.db):
                     self.health.run_now()  # migrations rewrite tables: never on a file not fully checked
-            self.store = Store(self.paths.db)
+            self.store = store = Store(self.paths.db)
             self.store.write_gate = self.health.require_ok
             with self.store.lock:
                 backup.before_migrations(self.store.conn, self.paths.backups)
@@ -97,8 +97,8 @@ class Library:
             self.health.start(then=lambda: backup.daily_at(self.paths.db, self.paths.backups),
                               full_check=background, hold_s=CHECK_HOLD_S if background else 0.0)
         except BaseException:
-            if self.store is not None:
-                self.store.close()
+            if store is not None:
+                store.close()
             self.lock.release()
             raise
         self._lazy_lock = threading.Lock()

@@ -230,7 +230,7 @@ class HealthCheck:
             raise self.error
         return self.report
 
-    def start(self, then: Callable[[], None] | None = None, full_check: bool = True,
+    def start(self, then: Callable[[], object] | None = None, full_check: bool = True,
               hold_s: float = 0.0) -> threading.Thread:
         """Run quick_check (when `full_check`; else keep the verdict already recorded) and then `then`,
         on a daemon thread with its own connection, at low CPU priority (nice 10: it must not slow the

@@ -182,8 +182,8 @@ def top_n(total: np.ndarray, cold: np.ndarray, exclude: sp.csr_matrix, played: n
         c[chosen] = -np.inf
         extra = np.argpartition(-c, fresh_slots)[:fresh_slots]
         extra = extra[np.argsort(-c[extra])]
-        extra = [e for e in extra if np.isfinite(c[e]) and c[e] >= bar[r]]
-        tail = [i for i in order[head:] if i not in extra]
-        picks = chosen + extra + tail
+        fresh = [int(e) for e in extra if np.isfinite(c[e]) and c[e] >= bar[r]]
+        tail = [i for i in order[head:] if i not in fresh]
+        picks = chosen + fresh + tail
         out[r] = picks[:n]
     return out
