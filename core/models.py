@@ -21,26 +21,6 @@ class Progress:
 
 
 @dataclass(frozen=True)
-class Tags:
-    """Normalised tags of one file (any field may be empty)."""
-
-    title: str = ""
-    artist: str = ""
-    album: str = ""
-    album_artist: str = ""
-    genre: str = ""
-    year: int | None = None
-    track_no: int | None = None
-    disc_no: int | None = None
-    composer: str = ""
-    comment: str = ""
-    lyrics: str = ""
-    bpm: float | None = None
-    key: str = ""
-    extra: dict[str, str] = field(default_factory=dict)  # every other tag, key -> text
-
-
-@dataclass(frozen=True)
 class MediaItem:
     """One file in the library as the UI and CLI see it."""
 
@@ -102,17 +82,32 @@ class Explanation:
     seconds: float = 0.0
 
 
+# What counts as a play (docs/ARCHITECTURE.md, "What counts as a play"): leaving an item for another one
+# within its first SKIP_WITHIN_S seconds or SKIP_WITHIN_SHARE of its length, whichever is shorter, is a
+# skip; a longer listen that stops early is a partial play weighted by the share heard.
+SKIP_WITHIN_S = 30.0
+SKIP_WITHIN_SHARE = 0.2
+PLAYED, FAILED, DUPLICATE = "played", "failed", "duplicate"  # play_events.outcome; recommenders read PLAYED
+
+
+def skip_window(duration: float | None) -> float:
+    """How many seconds heard still make leaving an item of `duration` seconds a skip."""
+    length = float(duration or 0.0)
+    return min(SKIP_WITHIN_S, SKIP_WITHIN_SHARE * length) if length > 0 else SKIP_WITHIN_S
+
+
 @dataclass(frozen=True)
 class PlayEvent:
-    """One play of an item."""
+    """One play of an item (outcome FAILED: the item could not be played; stored, never read as a play)."""
 
     item_id: int
     started_at: float
     seconds: float
-    completed: float = 0.0  # fraction 0..1
+    completed: float = 0.0  # fraction 0..1: the share heard
     skipped: bool = False
     source: str = "player"
     profile: str = "default"
+    outcome: str = PLAYED
 
 
 @dataclass(frozen=True)
@@ -170,13 +165,20 @@ class HistoryEntry:
 
 @dataclass(frozen=True)
 class PlaylistInfo:
-    """A playlist (made, imported or generated) and how many items it holds."""
+    """A playlist (made, imported or generated) and how many items it holds. A smart playlist has
+    `rules` (its rule set as a dict, see core.playlists) and `size` 0: its items are evaluated when read."""
 
     id: int
     name: str
     source: str
     note: str
     size: int
+    rules: dict[str, Any] | None = None
+    summary: str = ""  # a smart playlist's rules in words
+
+    @property
+    def smart(self) -> bool:
+        return self.rules is not None
 
 
 class CancelToken:
