@@ -60,7 +60,6 @@ class Settings:
     llm_context: int = 2048
     llm_threads: int = 0  # 0 = auto
     llm_gpu_layers: int = -1  # -1 = auto (all layers when a GPU is present), 0 = CPU only
-    llm_query_parsing: bool = False
     device: str = "auto"  # auto | cpu | cuda | mps
     profile: str = "default"
     scan_workers: int = 0  # 0 = auto

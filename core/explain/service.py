@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -152,18 +151,3 @@ def llm_status(ctx: StageContext) -> dict[str, Any]:
                 "load_seconds": round(runtime.load_seconds, 3)}
     except LLMError as exc:
         return {"enabled": True, "ok": False, "error": str(exc)}
-
-
-def warm_up(ctx: StageContext) -> threading.Thread:
-    """Load the model in a background thread (call at start-up; the GUI never waits for it).
-    Returns the thread; a model that cannot load just leaves explanations on templates."""
-    def load() -> None:
-        try:
-            runtime_for(ctx).load()
-        except LLMError:
-            pass
-
-    thread = threading.Thread(target=load, name="encore-llm-load", daemon=True)
-    if ctx.settings.llm_enabled:
-        thread.start()
-    return thread
