@@ -10,6 +10,9 @@ Rules (any failure -> the template is shown):
 3. Every number (digits or number words) is in the evidence.
 4. Not degenerate: no first person, refusals, apologies, questions, markup or loops; 4-45 words,
    at most two sentences; it must say something about the strongest reason.
+5. Tag values (genre, tag words) are the file's data: in “quotes” each must be one whole value of
+   the evidence; unquoted, only one-word values pass (a genre "files were deleted" can never be
+   spliced in as Encore's own sentence, "It is a files were deleted track").
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ DEGENERATE = re.compile(r"\b(?:sorry|apolog\w*|cannot|cant|unable|as an ai|langu
                         r"instructions?|prompts?|system|users?|ai)\b")  # on words, names taken out
 MARKUP = re.compile(r"http|www\.|<\||\|>|```")
 BAD_CHARS = re.compile(r"[?#<>\[\]{}|\\=_~^@$\n]")
+QUOTED = re.compile("\u201c([^\u201c\u201d]*)\u201d")
 WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|\d+(?:[.,]\d+)?%?")
 MIN_WORDS, MAX_WORDS = 4, 45
 ID_KEYS = {"item", "to", "with", "id", "seed"}
@@ -94,15 +98,27 @@ class Grounding:
         words: set[str] = set()
         numbers: set[float] = set()
         features: set[str] = set()
-        for value in (ev.facts.get("genre"), *ev.descriptors):
+        genres = [g for g in str(ev.facts.get("genre") or "").split(" / ") if g]
+        shared = [str(w) for r in ev.reasons for k, v in r.detail.items() if k == "shared" for w in v]
+        # tag values: quoted, any whole value; unquoted, only the one-word ones
+        self.tag_keys = {k: i for i, k in enumerate(dict.fromkeys(
+            _key(v) for v in (*genres, *shared, *ev.descriptors)), 1) if k}
+        for value in (*genres, *shared):
+            if len(_key(value).split()) == 1:
+                words.update(_tokens(value))
+        if genres:
+            words.update({"genre", "genres"})
+        for value in ev.descriptors:  # the analysers' words: Encore's own
             words.update(_tokens(str(value or "")))
         if ev.facts.get("year"):
             numbers.add(float(ev.facts["year"]))
         for r in ev.reasons:
             for key, value in r.detail.items():
-                if key in ("shared", "words"):
+                if key == "words":  # the user's own search words
                     for w in value:
                         words.update(_tokens(w))
+                elif key == "shared":
+                    continue  # tag values: above
                 elif key == "features":
                     for fname, vals in value.items():
                         features.add(fname)
@@ -138,14 +154,21 @@ class Grounding:
             elif isinstance(value, list):
                 for v in value:
                     out.update(_tokens(str(v)))
+                    if _key(str(v)) in self.tag_keys:
+                        out.add(f"\u0002{self.tag_keys[_key(str(v))]}")
             elif isinstance(value, dict):
                 out.update(_tokens(" ".join(value)))
         return out - FUNCTION_WORDS
 
     # ----- the rules --------------------------------------------------------------------------
     def _mask_names(self, text: str) -> tuple[str, bool]:
-        """Replace whole evidence names by a placeholder; report whether any name was found."""
-        masked = " " + _key(text.replace("*", " ")) + " "
+        """Replace whole evidence names (and quoted tag values) by placeholders; report whether any
+        name was found. A quoted text that is not a tag value stays words (and fails as words)."""
+        parts = QUOTED.split(text.replace("*", " "))
+        for n in range(1, len(parts), 2):  # odd parts: what was in quotes
+            key = _key(parts[n])
+            parts[n] = f"\u0002{self.tag_keys[key]}" if key in self.tag_keys else key
+        masked = " " + " ".join(p if n % 2 else _key(p) for n, p in enumerate(parts)) + " "
         masked = re.sub(r" (this|that|another|same) one(?= )", r" \1", masked)  # a pronoun, not a count
         found = False
         for i, key in enumerate(self.name_keys):
@@ -202,6 +225,8 @@ class Grounding:
             problems.append("markup")
         if text.count("*") % 2:  # a marked name is still being written: judge only what precedes it
             text = text[: text.rfind("*")]
+        if text.count("\u201c") > text.count("\u201d"):  # so is a quoted tag value
+            text = text[: text.rfind("\u201c")]
         if BAD_CHARS.search(self._strip_names(text)):
             problems.append("markup or a question")
         masked, _ = self._mask_names(text)
@@ -209,7 +234,7 @@ class Grounding:
         if not re.search(r"[\s.,;:!)]$", text):
             tokens = tokens[:-1]  # the last word may be unfinished
         tokens = tokens[: len(tokens) - self._open_name(tokens)]
-        tokens = [t for t in tokens if not t.startswith("\u0001")]
+        tokens = [t for t in tokens if not t.startswith(("\u0001", "\u0002"))]
         if DEGENERATE.search(" ".join(tokens)):
             problems.append("refusal or chatter")
         for token in tokens:
@@ -239,6 +264,11 @@ class Grounding:
         for quoted in re.findall(r"\*([^*]+)\*", text):
             if _key(quoted) not in self.name_keys:
                 problems.append(f"*{quoted[:40]}* is not a name in the evidence")
+        if text.count("\u201c") != text.count("\u201d"):
+            problems.append("unbalanced quotes")
+        for value in QUOTED.findall(text):
+            if _key(value) not in self.tag_keys:
+                problems.append(f"\u201c{value[:40]}\u201d is not a tag value in the evidence")
         masked, found_name = self._mask_names(text)
         if self.anchors and not found_name and not (set(masked.split()) & self.anchors):
             problems.append("does not mention the main reason")

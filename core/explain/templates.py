@@ -23,6 +23,12 @@ def name(text: str) -> str:
     return f"*{text}*"
 
 
+def quoted(text: str) -> str:
+    """A tag value (genre, tag word) as the file's data, in quotes: never spliced in as Encore's own
+    words (a genre "files were deleted" must not read "it is a files were deleted track")."""
+    return f"\u201c{text}\u201d"
+
+
 def times(count: Any) -> str:
     n = _int(count)
     if n is None or n <= 0:
@@ -107,7 +113,7 @@ def clauses(reason: Reason, ev: Evidence, mentioned: set[str] | None = None) -> 
         shared = d.get("shared") or []
         if not shared:
             return [f"it is described much like {name(other)}"] if other else []
-        shared_list = _list(shared[:4])
+        shared_list = _list([quoted(w) for w in shared[:4]])
         if other and other not in mentioned:
             return [f"like {name(other)}, it is tagged {shared_list}",
                     f"it is tagged {shared_list}, like {name(other)}"]
@@ -165,17 +171,16 @@ def reason_clauses(ev: Evidence) -> list[list[str]]:
 
 
 def fact_clauses(ev: Evidence) -> list[str]:
-    """What the item is ("it is a documentary film from 2019"), from its facts only."""
+    """What the item is ("it is a film from 2019, genre “documentary”"), from its facts only."""
     f = ev.facts
     thing = "film" if ev.kind == "video" else "track"
     genre = (f.get("genre") or "").split(" / ")[0]
     if not genre and not f.get("year") and not f.get("artist"):
         return []
-    described = f"{genre} {thing}" if genre else thing
-    article = "an" if described[0] in "aeiou" else "a"
     by = f" by {name(f['artist'])}" if f.get("artist") and f.get("artist") != f.get("title") else ""
     year = f" from {f['year']}" if f.get("year") else ""
-    return [f"it is {article} {described}{by}{year}"]
+    tagged = f", genre {quoted(genre)}" if genre else ""  # the file's word, quoted
+    return [f"it is a {thing}{by}{year}{tagged}"]
 
 
 def sentence(opener: str, chosen: list[str], joiner: str = ", and ") -> str:
@@ -194,7 +199,8 @@ def fallback_sentence(ev: Evidence) -> str:
     parts = [f"{name(f['title'])}" if f.get("title") else f"This {thing}"]
     if f.get("artist"):
         parts.append(f"by {name(f['artist'])}")
-    extra = [w for w in (f.get("genre"), *ev.descriptors[:2]) if w]
+    genre = "genre " + " / ".join(quoted(g) for g in f["genre"].split(" / ")) if f.get("genre") else ""
+    extra = [w for w in (genre, *ev.descriptors[:2]) if w]
     tail = f": {_list(extra)}" if extra else ""
     return f"From your library: {' '.join(parts)}{tail}."
 
