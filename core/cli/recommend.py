@@ -70,6 +70,9 @@ def _cmd_history(args: argparse.Namespace) -> int:
     def human(d: dict[str, Any]) -> str:
         lines = [f"Imported {d['file']} ({d['format']}): {d['matched']} of {d['rows']} rows matched, "
                  f"{d['unmatched']} unmatched, {d['events_added']} plays added."]
+        if d.get("skipped"):
+            lines.append(f"  {d['skipped']} rows skipped: " + ", ".join(
+                f"{why} ({n})" for why, n in d.get("skipped_reasons", {}).items()))
         lines += [f"  unmatched: {r.get('artist', '')} - {r.get('title', '')} {r.get('path', '')}".rstrip()
                   for r in d["unmatched_rows"][:10]]
         return "\n".join(lines)

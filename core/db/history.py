@@ -81,6 +81,14 @@ def play_counts(conn: sqlite3.Connection, profile: str, item_ids: Sequence[int],
         + " GROUP BY item_id", item_ids, after=(profile,))}
 
 
+def play_totals(conn: sqlite3.Connection, profile: str) -> list[tuple[int, int, int, float | None]]:
+    """Every item a profile ever played or skipped, counted over its whole history (no cap):
+    (item_id, plays that were not skips, skips, last start of a play that was not a skip or None)."""
+    return [(int(i), int(plays), int(skips), last) for i, plays, skips, last in conn.execute(
+        "SELECT item_id, SUM(skipped = 0), SUM(skipped != 0), MAX(CASE WHEN skipped = 0 THEN started_at END) "
+        "FROM play_events WHERE profile = ? GROUP BY item_id", (profile,))]
+
+
 def last_played(conn: sqlite3.Connection, profile: str, item_ids: Sequence[int],
                 include_skips: bool = False) -> dict[int, float]:
     """When each item was last played by a profile (skips ignored unless `include_skips`); unplayed ids

@@ -13,25 +13,61 @@ import numpy as np
 from core.context import StageContext
 from core.db import history as hdb
 from core.db import neighbours as ndb
+from core.errors import UserError
 from core.models import PlayEvent
 
 RATINGS = {"like": 1, "dislike": -1, "none": 0}
 HALF_LIFE_DAYS = 180.0
+EARLIEST_PLAY = 86400.0  # 1970-01-02 UTC: an earlier start is a clock or parsing error, not a play
+FUTURE_SLACK_S = 86400.0  # a clock a day ahead is a wrong clock, not a play from the future
+
+
+def play_problem(started_at: Any, seconds: Any, now: float | None = None) -> str | None:
+    """Why a play starting at `started_at` (Unix time) and lasting `seconds` cannot have happened, in a
+    few plain words; None when it can. The one rule for the player, the CLI and the importers."""
+    try:
+        start, length = float(started_at), float(seconds)
+    except (TypeError, ValueError, OverflowError):
+        return "time or length is not a number"
+    if not math.isfinite(start):
+        return "time is not a finite number"
+    if start < EARLIEST_PLAY:
+        return "time before 1970"
+    if start > (time.time() if now is None else now) + FUTURE_SLACK_S:
+        return "time in the future"
+    if not math.isfinite(length) or length < 0:
+        return "length is negative or not a finite number"
+    return None
+
+
+def completion(completed: float, seconds: float, duration: Any) -> float:
+    """The share of the item heard, 0..1: `completed` when given, else seconds / duration."""
+    share = float(completed) if math.isfinite(float(completed)) else 0.0
+    try:
+        length = float(duration or 0.0)
+    except (TypeError, ValueError):
+        length = 0.0
+    if share <= 0.0 and seconds and math.isfinite(length) and length > 0:
+        share = float(seconds) / length
+    return min(1.0, max(0.0, share))
 
 
 def record_play(ctx: StageContext, event: PlayEvent) -> int:
-    """Store one play and update the item-item neighbours it touches (incremental, no rebuild)."""
+    """Store one play and update the item-item neighbours it touches (incremental, no rebuild).
+    A play that cannot have happened (see `play_problem`) raises UserError and stores nothing."""
     from core.recommend import neighbours
 
+    problem = play_problem(event.started_at, event.seconds)
+    if problem:
+        raise UserError(f"not a play that can have happened ({problem}): started at {event.started_at!r}, "
+                        f"{event.seconds!r} seconds; a play starts between 1970 and tomorrow and lasts 0 s or more")
     row = ctx.item_row(event.item_id)  # raises ItemNotFound
-    completed = event.completed
-    if not completed and event.seconds and row["duration"]:
-        completed = min(1.0, float(event.seconds) / float(row["duration"]))
+    completed = completion(event.completed, float(event.seconds), row["duration"])
     gap = float(ctx.settings.session_gap_minutes) * 60.0
     with ctx.store.write() as conn:
         hdb.ensure_profile(conn, event.profile)
         event_id = hdb.insert_play(conn, event.item_id, event.profile, float(event.started_at),
-                                   float(event.seconds), float(completed), bool(event.skipped), event.source)
+                                   float(event.seconds), completed, bool(event.skipped), event.source)
         if not event.skipped:
             neighbours.add_play(conn, event.profile, event.item_id, float(event.started_at), gap)
         return event_id
@@ -75,25 +111,30 @@ class Taste:
 
 
 def taste(conn: sqlite3.Connection, profile: str, now: float | None = None, max_events: int = 5000) -> Taste:
-    """Summarise the last `max_events` plays and all ratings of a profile."""
+    """Summarise a profile: play and skip counts and last plays over its whole history (counted in
+    SQL, so "played N times" is true however long the history), the decayed weights and the recent
+    items from its last `max_events` plays (older plays weigh little after decay), and all ratings."""
     now = now or time.time()
     out = Taste()
+    for item_id, plays, skips, last in hdb.play_totals(conn, profile):
+        if plays:
+            out.plays[item_id] = plays
+            if last is not None:
+                out.last_played[item_id] = float(last)
+        if skips:
+            out.skips[item_id] = skips
     rows = hdb.recent_plays(conn, profile, max_events)
     if rows:
         a = np.array(rows, dtype=np.float64)
         ids, t, comp, skip = a[:, 0].astype(np.int64), a[:, 1], a[:, 2], a[:, 3] > 0
-        sk_ids, sk_n = np.unique(ids[skip], return_counts=True)
-        out.skips = dict(zip(sk_ids.tolist(), sk_n.tolist(), strict=True))
         ids, t, comp = ids[~skip], t[~skip], comp[~skip]
         decay = np.exp(-np.maximum(now - t, 0.0) / 86400.0 / HALF_LIFE_DAYS * math.log(2))
         w = decay * (0.5 + 0.5 * np.where(comp > 0, comp, 1.0))
-        uniq, first, inv, n = np.unique(ids, return_index=True, return_inverse=True, return_counts=True)
+        uniq, first, inv = np.unique(ids, return_index=True, return_inverse=True)
         sums = np.zeros(len(uniq))
         np.add.at(sums, inv, w)
         out.weights = dict(zip(uniq.tolist(), sums.tolist(), strict=True))
-        out.plays = dict(zip(uniq.tolist(), n.tolist(), strict=True))
-        out.last_played = dict(zip(uniq.tolist(), t[first].tolist(), strict=True))  # rows are newest first
-        out.recent = uniq[np.argsort(first)].tolist()
+        out.recent = uniq[np.argsort(first)].tolist()  # rows are newest first
     for item_id, value in hdb.ratings_of(conn, profile).items():
         if value > 0:
             out.liked.add(item_id)
