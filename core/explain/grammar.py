@@ -38,34 +38,3 @@ def explanation_grammar(ev: Evidence) -> str | None:
             tails.append('" " ' + " ".join(parts) + ' "."')
     rules.append("tail ::= " + " | ".join(tails))
     return "\n".join(['root ::= (opener r0 | R0) "." tail', *rules]) + "\n"
-
-
-INTENT_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "kind": {"enum": ["audio", "video", None]},
-        "genres": {"type": "array", "items": {"type": "string", "maxLength": 24}, "maxItems": 3},
-        "year_min": {"type": ["integer", "null"]},
-        "year_max": {"type": ["integer", "null"]},
-        "tempo": {"enum": ["slow", "fast", None]},
-        "mood": {"enum": ["happy", "sad", "calm", "energetic", None]},
-        "unplayed": {"type": "boolean"},
-        "favourites": {"type": "boolean"},
-        "artist": {"type": ["string", "null"], "maxLength": 60},
-        "free_text": {"type": "string", "maxLength": 120},
-    },
-    "required": ["kind", "genres", "year_min", "year_max", "tempo", "mood", "unplayed", "favourites",
-                 "artist", "free_text"],
-}
-
-
-def intent_grammar() -> str:
-    """GBNF for the search-intent JSON object (from INTENT_SCHEMA)."""
-    from llama_cpp.llama_grammar import json_schema_to_gbnf
-
-    return json_schema_to_gbnf(json.dumps(INTENT_SCHEMA))
-
-
-def choice_grammar(options: list[str]) -> str:
-    """Exactly one of `options` (used for playlist titles)."""
-    return f"root ::= {_alts(options)}\n"

@@ -23,8 +23,6 @@ FENCE_OPEN, FENCE_CLOSE = "<<<DATA", "DATA>>>"
 _DEFAULT_SYSTEM = {
     "explain_constrained": "Explain in one or two short sentences why this item was picked, using only the reasons.",
     "explain_free": "Rewrite the draft explanation in at most 30 words, using only its facts.",
-    "query_intent": "Turn the search into JSON using only words from the search.",
-    "playlist_note": "Name the playlist and describe it in one short line using only the facts.",
 }
 
 
