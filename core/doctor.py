@@ -59,6 +59,9 @@ def check_database(paths: Paths) -> list[dict[str, Any]]:
     report = empty_file(paths.db, paths.backups) or check(paths.db)
     if not report.exists:
         out.append(_check("database", "ok", f"no library yet at {paths.db}", "run `encore scan FOLDER`"))
+    elif report.ok and (foreign := foreign_at(paths.db)):
+        out.append(_check("database", "error", foreign,
+                          "move that file elsewhere (Encore makes a new library here), or use another --data-dir"))
     elif report.ok:
         latest = max((n for n, _, _ in available()), default=0)
         schema, failed = schema_and_failures(paths.db)
@@ -89,6 +92,18 @@ def check_database(paths: Paths) -> list[dict[str, Any]]:
     elif report.exists and report.ok:
         out.append(_check("backups", "warn", "no backup yet", "run `encore backup` to take one now"))
     return out
+
+
+def foreign_at(db_path: Path) -> str | None:
+    """The plain message when the database file belongs to another program (not an Encore library)."""
+    from core.db.migrate import refuse_foreign
+    from core.errors import DatabaseError
+
+    try:
+        refuse_foreign(db_path)
+    except DatabaseError as exc:
+        return str(exc)
+    return None
 
 
 def gguf_problem(path: Path | str) -> str | None:

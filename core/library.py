@@ -7,20 +7,22 @@ light) and visible to readers and tools. Stages receive this object as a `core.c
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.config import Paths, Settings, resolve_data_dir
 from core.db import backup
 from core.db import items as q
-from core.db.connection import Store
+from core.db.connection import Store, vanished_message
 from core.db.integrity import HealthCheck, open_check, raise_for
 from core.db.migrate import migrate, migrations_pending
-from core.errors import ItemNotFound, UserError
+from core.errors import DatabaseError, ItemNotFound, UserError
 from core.models import (
     CancelToken,
     Changes,
@@ -46,13 +48,15 @@ __all__ = ["Library", "ItemNotFound", "all_reasons", "reason_line", "short_reaso
 
 ProgressFn = Callable[[Progress], None] | None
 UPDATE_STAGES = ("scan", "analyze", "embed")  # the one order of the pipeline (cli and ui both call update)
+BACKUP_WAIT_S = 60.0  # close() and the end of a process wait this long for a daily backup's copy
 CHECK_HOLD_S = 2.0  # background mode: quick_check starts at library.health.go() (window shown) or after this
 
 
 class Library:
     """One Encore library (a data directory). Thread-safe: writes go through one lock."""
 
-    def __init__(self, data_dir: str | os.PathLike | None = None, integrity: str = "now") -> None:
+    def __init__(self, data_dir: str | os.PathLike | None = None, integrity: str = "now",
+                 daily_backup: bool = True) -> None:
         """Open (creating if needed) the library in `data_dir`.
 
         A damaged database is reported (DamagedDatabaseError says what to do), never written to.
@@ -61,25 +65,37 @@ class Library:
         and runs quick_check on a thread right after (when `library.health.go()` is called, at the
         latest CHECK_HOLD_S later); until it passes, writes wait (`store.write_gate`), and after a
         failure they raise. Watch `library.health` for the verdict.
+        `daily_backup`: take the day's backup when it is due, on the check's thread after the check
+        passed; close() and the end of the process wait for a copy in progress. Long-lived processes
+        pass True (the app, its upkeep process, the CLI's scan/analyze/embed/history import); short
+        commands pass False: eight `play` commands each started a copy and were killed with it.
+        A database file that belongs to another program is refused, unchanged.
         """
         if integrity not in ("now", "background"):
             raise ValueError(f"integrity must be 'now' or 'background', not {integrity!r}")
         self.paths = Paths(resolve_data_dir(data_dir))
         self.paths.ensure()
         self.settings = Settings.load(self.paths.settings)
+        from core.db.connection import remove_new_empty, storage_error
         from core.db.integrity import empty_file, refuse_lost_writes
-        from core.db.lock import LibraryLock
+        from core.db.lock import LibraryLock, UpdateLock
+        from core.db.migrate import refuse_foreign
 
         # Held (shared) until close, and by the kernel until this process dies: `restore` refuses while
         # any Encore process has the library open. When no other process has it, a -wal deleted or cut
         # short after a crash is looked for first (before SQLite's first connection erases the evidence).
         self.lock = LibraryLock(self.paths.db)
         self.lock.acquire_shared(while_alone=lambda: refuse_lost_writes(self.paths.db))
+        self.updates = UpdateLock(self.paths.db)  # one long job (scan, analyze, embed, import) at a time
+        self._at_exit: Callable[[], None] | None = None
+        created = not self.paths.db.exists()
         store: Store | None = None  # closed again if opening fails half-way
         try:
+            backup.remove_stale_temps(self.paths.backups)  # copies left by a killed backup (its writer is gone)
             empty = empty_file(self.paths.db, self.paths.backups)
             if empty is not None:  # an empty file where a library was (backups exist) is damage, not new
                 raise_for(empty, self.paths.backups)
+            refuse_foreign(self.paths.db)  # before any read-write connection (it would switch the file to WAL)
             self.health = HealthCheck(self.paths.db, self.paths.backups)
             if integrity == "now" or not self.paths.db.exists():
                 self.health.run_now()
@@ -94,12 +110,20 @@ class Library:
                 migrate(self.store.conn)
             # The daily backup runs after the check passed (never copies a damaged file), on the same thread.
             background = not self.health.done
-            self.health.start(then=lambda: backup.daily_at(self.paths.db, self.paths.backups),
-                              full_check=background, hold_s=CHECK_HOLD_S if background else 0.0)
-        except BaseException:
+            then = (lambda: backup.daily_at(self.paths.db, self.paths.backups)) if daily_backup else None
+            if background or then is not None:
+                self.health.start(then=then, full_check=background, hold_s=CHECK_HOLD_S if background else 0.0)
+            if then is not None:
+                self._finish_backup_at_exit()
+        except BaseException as exc:
             if store is not None:
                 store.close()
             self.lock.release()
+            if created:
+                remove_new_empty(self.paths.db)  # nothing half-made is left (a full disk at the first open)
+            full = storage_error(exc, self.paths.data_dir)
+            if full is not None:
+                raise full from exc
             raise
         self._lazy_lock = threading.Lock()
         self._components: dict[str, Any] = {}
@@ -146,12 +170,30 @@ class Library:
         return self.settings
 
     def close(self) -> None:
+        """Wait for a backup copy in progress, close the database, let go of the locks."""
         self.health.cancel()  # a check still running stops (writes stay refused); a backup copy finishes
-        self.health.join(timeout=60)  # never leave a backup copy running against a closed library
+        self.health.join(timeout=BACKUP_WAIT_S)  # never leave a backup copy running against a closed library
+        if self._at_exit is not None:
+            atexit.unregister(self._at_exit)
+            self._at_exit = None
         try:
+            self.updates.release()
             self.store.close()
         finally:
             self.lock.release()  # after the database is closed: a restore may now move it
+
+    def _finish_backup_at_exit(self) -> None:
+        """A process that ends without close() (the CLI) still waits for the daily backup's copy at exit:
+        killed with the process, it left a partial copy each time (issue 16, case 11)."""
+        health = self.health
+
+        def finish() -> None:
+            if not health.done:
+                health.cancel()  # a check still running is stopped; the backup after it is skipped
+            health.join(timeout=BACKUP_WAIT_S)
+
+        self._at_exit = finish
+        atexit.register(finish)
 
     # ----- scanning ---------------------------------------------------------------------------
     def roots(self) -> list[dict[str, Any]]:
@@ -237,6 +279,11 @@ class Library:
         {"error": message} and search works on words until the model is fixed. With `report_errors`
         (the app's upkeep process), any other error stops the remaining stages and is returned under
         "errors" {stage: exception}; without it, it is raised.
+
+        One update at a time per library, across processes (the update lock, taken without waiting):
+        a second one raises UpdateBusyError ("another Encore is already updating this library (pid N)").
+        After each stage the database file is looked at: when it was deleted (or replaced) under Encore,
+        DatabaseError says so instead of reporting work that went into a deleted file.
         """
         from core.errors import ModelError
 
@@ -244,26 +291,58 @@ class Library:
         if unknown:
             raise ValueError(f"unknown update stages {sorted(unknown)}; choose from {UPDATE_STAGES}")
         out: dict[str, Any] = {}
-        for stage in (s for s in UPDATE_STAGES if s in stages):
-            if cancel is not None and cancel.cancelled:
-                break
-            try:
-                if stage == "scan":
-                    out["scan"] = self.scan(paths, progress=progress, cancel=cancel).to_dict()
-                elif stage == "analyze":
-                    out["analysis"] = self.analyze(progress=progress, cancel=cancel, retry_failed=retry_failed)
-                else:
-                    try:
-                        out["embedding"] = self.embed(progress=progress, cancel=cancel)
-                    except ModelError as exc:
-                        out["embedding"] = {"error": str(exc)}
-            except Exception as exc:
-                if not report_errors:
-                    raise
-                out["errors"] = {stage: exc}
-                break
+        todo = [s for s in UPDATE_STAGES if s in stages]
+        try:
+            self.updates.take()
+        except DatabaseError as exc:  # UpdateBusyError
+            if not report_errors or not todo:
+                raise
+            return {"errors": {todo[0]: exc}, "cancelled": False}
+        try:
+            for stage in todo:
+                if cancel is not None and cancel.cancelled:
+                    break
+                try:
+                    if stage == "scan":
+                        out["scan"] = self.scan(paths, progress=progress, cancel=cancel).to_dict()
+                    elif stage == "analyze":
+                        out["analysis"] = self.analyze(progress=progress, cancel=cancel, retry_failed=retry_failed)
+                    else:
+                        try:
+                            out["embedding"] = self.embed(progress=progress, cancel=cancel)
+                        except ModelError as exc:
+                            out["embedding"] = {"error": str(exc)}
+                    self._refuse_vanished(stage)
+                except Exception as exc:
+                    error = exc
+                    if self.store.vanished():  # the cause, not one of its symptoms
+                        error = DatabaseError(vanished_message(self.paths.db, stage))
+                    if not report_errors:
+                        if error is exc:
+                            raise
+                        raise error from exc
+                    out["errors"] = {stage: error}
+                    break
+        finally:
+            self.updates.give()
         out["cancelled"] = bool(cancel is not None and cancel.cancelled)
         return out
+
+    @contextmanager
+    def updating(self) -> Iterator[None]:
+        """Hold the update lock for a long job (re-entrant on this thread); raises UpdateBusyError while
+        another thread, Library or process runs one on this library."""
+        self.updates.take()
+        try:
+            yield
+        finally:
+            self.updates.give()
+
+    def _refuse_vanished(self, stage: str) -> None:
+        """Raise DatabaseError when the database file was deleted or replaced since the library opened
+        (the data folder deleted during `scan --analyze` printed "Analysed 48 ... Embedded 48", exit 0)."""
+        if self.store.vanished():
+            raise DatabaseError(vanished_message(self.paths.db, stage))
 
     def analyze(self, progress: ProgressFn = None, cancel: CancelToken | None = None,
                 retry_failed: bool = False) -> dict[str, Any]:
@@ -278,7 +357,8 @@ class Library:
         Raises core.errors.ModelError when the model folder is missing or broken."""
         from core.embed.pipeline import embed_pending
 
-        return embed_pending(self, progress=progress, cancel=cancel)
+        with self.updating():  # one long job at a time per library
+            return embed_pending(self, progress=progress, cancel=cancel)
 
     # ----- shared heavy parts (built once, on first use) -------------------------------------------
     def encoder(self) -> TextEncoder:
@@ -312,6 +392,22 @@ class Library:
         from core.search.engine import search
 
         return search(self, query, limit=limit, kind=kind, profile=profile or self.settings.profile)
+
+    def search_notice(self) -> str | None:
+        """Why search can match words only right now (the embedding model setting names no usable model),
+        or None. A Hit list cannot carry it, so faces ask after a search (the CLI prints it on stderr)."""
+        from core.embed.store import encoder
+        from core.errors import ModelError
+
+        try:
+            folder = encoder(self).model_path
+        except ModelError as exc:  # the bundled model's package is missing
+            return f"search matched words only: {exc}"
+        if not folder.is_dir() or not any((folder / n).is_file() for n in ("config.json", "modules.json")):
+            return (f"search matched words only: the embedding model setting {folder} is not a "
+                    "sentence-transformers model folder. Choose another one in Settings (or clear the setting "
+                    "to use the bundled model), then run `encore embed`")
+        return None
 
     def recommend(self, seed: int | str | None = None, mode: str = "for-you", kind: str | None = None,
                   limit: int = 20, profile: str | None = None) -> list[Recommendation]:
@@ -351,7 +447,8 @@ class Library:
         """Import a ListenBrainz JSON, Last.fm CSV or M3U playlist; returns matched/unmatched counts."""
         from core.recommend.importers import import_history
 
-        return import_history(self, path, profile or self.settings.profile)
+        with self.updating():  # one long job at a time per library
+            return import_history(self, path, profile or self.settings.profile)
 
     def explain(self, ref: int | str, seed: int | str | None = None, reasons: list[Reason] | None = None,
                 on_token: Callable[[str], None] | None = None) -> Explanation:
@@ -405,7 +502,11 @@ class Library:
 
         self.close()
         data_dir = self.paths.data_dir
-        for name in (self.paths.db.name, self.paths.db.name + "-wal", self.paths.db.name + "-shm",
+        from core.db.connection import PENDING_SUFFIX
+        from core.db.lock import LOCK_SUFFIX, UPDATE_SUFFIX
+
+        db = self.paths.db.name
+        for name in (db, db + "-wal", db + "-shm", db + PENDING_SUFFIX, db + UPDATE_SUFFIX, db + LOCK_SUFFIX,
                      self.paths.settings.name):
             (data_dir / name).unlink(missing_ok=True)
         for folder in (self.paths.cache, self.paths.backups):

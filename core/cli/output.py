@@ -16,7 +16,8 @@ from core.models import Progress
 
 def open_library(args: argparse.Namespace) -> Library:
     """The library of --data-dir (or ENCORE_DATA_DIR / the platform default), integrity-checked now."""
-    library = Library(args.data_dir)
+    library = Library(args.data_dir,  # the daily backup only from the long commands (finished before exit)
+                      daily_backup=getattr(args, "command", None) in ("scan", "analyze", "embed", "history"))
     for problem in library.settings.problems:  # said once per command, on stderr (stdout stays parseable)
         print(f"encore: warning: {problem}", file=sys.stderr)
     return library

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from core.cli.output import emit, open_library
@@ -38,7 +39,10 @@ def _human(rows: list[dict[str, Any]]) -> str:
 def _cmd_search(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise UserError(f"--limit must be at least 1, not {args.limit}")
-    hits = open_library(args).search(args.query, limit=args.limit, kind=args.kind)
+    lib = open_library(args)
+    hits = lib.search(args.query, limit=args.limit, kind=args.kind)
+    if notice := lib.search_notice():  # a broken model setting: search matched words only
+        print(f"encore: warning: {notice}", file=sys.stderr)
     emit(args, [hit_dict(h) for h in hits], _human)
     return 0
 

@@ -15,7 +15,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from core.db.connection import PENDING_SUFFIX, DatabaseError
+from core.db.connection import PENDING_SUFFIX, DatabaseError, storage_error
 
 KEEP_BACKUPS = 7
 DAILY_SECONDS = 24 * 3600
@@ -58,31 +58,97 @@ def take_backup(conn: sqlite3.Connection, backups_dir: Path | str, reason: str =
                 keep: int = KEEP_BACKUPS) -> Path:
     """Copy the live database (a consistent snapshot, even while others read) to a new backup file.
 
-    The copy is written to a temporary name, checked with `quick_check`, then renamed, so a crash
-    never leaves a half backup that looks whole. Old backups beyond `keep` are removed.
+    The copy is written to a temporary name that carries this process's id, checked with `quick_check`,
+    then renamed, so a crash never leaves a half backup that looks whole; any failure (a full disk, a
+    damaged copy) removes the temporary file before raising, and a copy whose writer was killed is
+    removed by the next open (`remove_stale_temps`). Old backups beyond `keep` are removed.
     """
     folder = Path(backups_dir)
-    folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     dest = folder / f"{PREFIX}{stamp}-{reason}{SUFFIX}"
-    tmp = folder / f".{dest.name}.tmp"
-    for stale in folder.glob(f".{PREFIX}*.tmp"):  # left by a crash mid-copy
-        if time.time() - stale.stat().st_mtime > 3600:
-            stale.unlink(missing_ok=True)
-    target = sqlite3.connect(str(tmp))
+    tmp = folder / f".{dest.name}.{os.getpid()}{TMP_SUFFIX}"
     try:
-        conn.backup(target)
-        ok = target.execute("PRAGMA quick_check").fetchone()[0] == "ok"
-    finally:
-        target.close()
-    if not ok:
-        tmp.unlink(missing_ok=True)
-        raise DatabaseError("the backup copy failed its integrity check; the database may be damaged")
-    os.replace(tmp, dest)
-    _save_state(folder, {"last_backup_at": time.time(), "fingerprint": fingerprint(conn), "last": dest.name})
+        folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(folder)
+        target = sqlite3.connect(str(tmp))
+        try:
+            conn.backup(target)
+            ok = target.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        finally:
+            target.close()
+        if not ok:
+            raise DatabaseError("the backup copy failed its integrity check; the database may be damaged")
+        os.replace(tmp, dest)
+    except BaseException as exc:
+        _unlink_quietly(tmp)
+        _unlink_quietly(tmp.with_name(tmp.name + "-journal"))
+        fault = storage_error(exc, folder, "no backup was taken, nothing was lost")
+        if fault is not None:
+            raise fault from exc
+        raise
+    try:
+        _save_state(folder, {"last_backup_at": time.time(), "fingerprint": fingerprint(conn), "last": dest.name})
+    except OSError as exc:  # the backup is whole; only the note of when it was taken is missing
+        _unlink_quietly(folder / f".{STATE_FILE}.tmp")
+        fault = storage_error(exc, folder, "the backup was taken, only the note of when is missing")
+        if fault is not None:
+            raise fault from exc
+        raise
     for old in list_backups(folder)[keep:]:
         old.unlink(missing_ok=True)
     return dest
+
+
+TMP_SUFFIX = ".tmp"
+STALE_UNKNOWN_S = 3600  # a temporary copy without a writer pid (older Encore) is left this long
+STALE_ALIVE_S = 24 * 3600  # ... and one whose pid is alive (maybe reused by another program) this long
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process: alive
+    return True
+
+
+def remove_stale_temps(backups_dir: Path | str) -> list[Path]:
+    """Remove the temporary copies a killed backup left (`.library-...sqlite3.PID.tmp`): at once when
+    process PID is gone, else after a day; names without a pid (older Encore) after an hour. Returns
+    what was removed. A copy being written by a live process, this one included, is left alone."""
+    folder = Path(backups_dir)
+    removed: list[Path] = []
+    try:
+        stale = list(folder.glob(f".{PREFIX}*{TMP_SUFFIX}"))
+    except OSError:
+        return removed
+    now = time.time()
+    for path in stale:
+        pid_text = path.name[: -len(TMP_SUFFIX)].rsplit(".", 1)[-1]
+        try:
+            age = now - path.stat().st_mtime
+        except OSError:
+            continue
+        if pid_text.isdigit():
+            pid = int(pid_text)
+            gone = pid != os.getpid() and not _pid_alive(pid)
+            if not gone and not (pid != os.getpid() and age > STALE_ALIVE_S):
+                continue
+        elif age <= STALE_UNKNOWN_S:
+            continue
+        for side in ("", "-journal"):
+            _unlink_quietly(path.with_name(path.name + side))
+        removed.append(path)
+    return removed
 
 
 def _load_state(folder: Path) -> dict:
@@ -94,8 +160,12 @@ def _load_state(folder: Path) -> dict:
 
 def _save_state(folder: Path, state: dict) -> None:
     tmp = folder / f".{STATE_FILE}.tmp"
-    tmp.write_text(json.dumps(state), encoding="utf-8")
-    os.replace(tmp, folder / STATE_FILE)
+    try:
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(tmp, folder / STATE_FILE)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
 
 
 def _has_user_data(conn: sqlite3.Connection) -> bool:
@@ -216,16 +286,25 @@ def _restore_locked(db_path: Path, backups_dir: Path, source: Path | str | None,
                     f"taken ({_when(changed_at)}, backup {_when(chosen.stat().st_mtime)}): restoring would "
                     "lose what changed since. To replace it anyway, run `encore restore --force` (the current "
                     f"file is kept as {db_path.name}.replaced-TIME, not deleted)")
-    kept = move_aside(db_path, previous or "damaged", sides=_SIDES)  # None: there was nothing
+    # The copy is made first, beside the database: when it fails (a full disk), nothing has moved yet.
     tmp = db_path.with_name(f".{db_path.name}.restoring")
     tmp.unlink(missing_ok=True)  # left by a restore that crashed mid-copy
-    src = sqlite3.connect(f"file:{chosen}?mode=ro", uri=True)
-    dst = sqlite3.connect(str(tmp))
     try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
+        src = sqlite3.connect(f"file:{chosen}?mode=ro", uri=True)
+        dst = sqlite3.connect(str(tmp))
+        try:
+            src.backup(dst)
+        finally:
+            src.close()
+            dst.close()
+    except BaseException as exc:
+        _unlink_quietly(tmp)
+        _unlink_quietly(tmp.with_name(tmp.name + "-journal"))
+        fault = storage_error(exc, db_path.parent, "nothing was restored and nothing was lost")
+        if fault is not None:
+            raise fault from exc
+        raise
+    kept = move_aside(db_path, previous or "damaged", sides=_SIDES)  # None: there was nothing
     os.replace(tmp, db_path)  # db_path was moved aside above: this replaces nothing
     kept_db = str(kept) if kept and previous else None
     out = {"restored_from": str(chosen), "kept_as": kept_db, "previous": previous,

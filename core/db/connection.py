@@ -1,9 +1,12 @@
-"""Opening the library database: WAL, busy timeout, one writer lock per process, a checkpoint per write."""
+"""Opening the library database: WAL, busy timeout, one writer lock per process, a checkpoint per write;
+a full disk and a database file deleted under Encore said in plain words."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -23,6 +26,125 @@ def pending_path(db_path: Path | str) -> Path:
     """The marker file that says committed changes are still only in the -wal."""
     db_path = Path(db_path)
     return db_path.with_name(db_path.name + PENDING_SUFFIX)
+
+
+# An SQLite "disk I/O error" while the disk has less than this free is a full disk (SQLite reports
+# growing its -shm or -wal into no space as an I/O error, not as SQLITE_FULL).
+LOW_SPACE_BYTES = 1024 * 1024
+
+
+def free_bytes(folder: Path | str) -> int | None:
+    """Free space on the disk holding `folder` (its nearest existing parent), None when unknown."""
+    folder = Path(folder)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
+
+
+def says_disk_full(message: str, folder: Path | str) -> bool:
+    """Whether an SQLite error message means the disk holding `folder` has no room."""
+    text = message.lower()
+    if "disk is full" in text or "no space left" in text:
+        return True
+    if "disk i/o error" in text:
+        free = free_bytes(folder)
+        return free is not None and free < LOW_SPACE_BYTES
+    return False
+
+
+def is_disk_full(exc: BaseException, folder: Path | str) -> bool:
+    """Whether `exc` (an SQLite error or an OSError) means the disk holding `folder` has no room
+    (ENOSPC, a quota, or a file-size limit: each leaves no room for the write)."""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC))
+    if isinstance(exc, sqlite3.Error):
+        return getattr(exc, "sqlite_errorcode", None) == getattr(sqlite3, "SQLITE_FULL", 13) or \
+            says_disk_full(str(exc), folder)
+    return False
+
+
+def disk_full_message(folder: Path | str, outcome: str = "nothing was lost") -> str:
+    """What Encore says when the disk is full (a failed write is rolled back: what was saved stays)."""
+    return f"the disk holding {folder} is full: free some space; {outcome}"
+
+
+def storage_error(exc: BaseException, folder: Path | str, outcome: str = "nothing was lost") -> DatabaseError | None:
+    """A DatabaseError in plain words when `exc` is a storage fault (a full disk, or an I/O error SQLite
+    could not say more about), else None. `outcome` says what happened to the user's data."""
+    if is_disk_full(exc, folder):
+        return DatabaseError(disk_full_message(folder, outcome))
+    io_error = (isinstance(exc, sqlite3.OperationalError) and "disk i/o error" in str(exc).lower()) or \
+        (isinstance(exc, OSError) and exc.errno == errno.EIO)
+    if io_error:
+        return DatabaseError(f"the disk holding {folder} reported an error ({exc}): it may be full or failing. "
+                             f"Free some space or check the disk; {outcome}")
+    return None
+
+
+def file_identity(path: Path | str) -> tuple[int, int] | None:
+    """(device, inode) of a file, None when it is not there."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def vanished_message(db_path: Path | str, doing: str) -> str:
+    """What Encore says when the database it is writing was deleted (or replaced) under it."""
+    db_path = Path(db_path)
+    if not db_path.parent.exists():
+        return (f"the data folder {db_path.parent} was deleted while Encore was working ({doing}); "
+                "nothing was saved after it was deleted")
+    return (f"the library database {db_path} was deleted or replaced while Encore was working ({doing}); "
+            "nothing was saved after that")
+
+
+def _holds_nothing(db_path: Path) -> bool:
+    """Whether a database file holds no table: at most its first page (every table needs a root page of
+    its own) and no -wal content. Reads only the file sizes and the header (no connection: on a full disk
+    SQLite may not even open it)."""
+    wal = db_path.with_name(db_path.name + "-wal")
+    try:
+        size = db_path.stat().st_size
+        if wal.exists() and wal.stat().st_size > 0:
+            return False
+        if size == 0:
+            return True
+        with open(db_path, "rb") as fh:
+            head = fh.read(100)
+    except OSError:
+        return False
+    if len(head) < 100 or not head.startswith(b"SQLite format 3\x00"):
+        return False
+    page = int.from_bytes(head[16:18], "big")
+    page = 65536 if page == 1 else page
+    return size <= page
+
+
+def remove_new_empty(db_path: Path | str) -> None:
+    """After an open that created the database file failed (a full disk...), remove what it left: a
+    file with no table in it (0 bytes, or the header the switch to WAL wrote) and its -wal/-shm, only
+    while no other process has the library open."""
+    from core.db.lock import LibraryLock
+
+    db_path = Path(db_path)
+    lock = LibraryLock(db_path)
+    if not lock.try_exclusive():
+        return
+    try:
+        if not _holds_nothing(db_path):
+            return
+        for side in ("", "-wal", "-shm", PENDING_SUFFIX):
+            try:
+                db_path.with_name(db_path.name + side).unlink(missing_ok=True)
+            except OSError:
+                pass
+    finally:
+        lock.release()
 
 
 def connect(path: Path | str, readonly: bool = False) -> sqlite3.Connection:
@@ -57,6 +179,9 @@ class Store:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._conn = connect(self.path)
+        # The file this connection writes: when the path later names another file or none (the data folder
+        # was deleted), writes go to a deleted file and are lost; `vanished()` says so.
+        self.identity = file_identity(self.path)
         self._db = None
         self.lock = threading.RLock()
         self._local = threading.local()
@@ -84,17 +209,35 @@ class Store:
         if self.write_gate is not None:
             self.write_gate()
         with self.lock:
+            if self.vanished():  # a write would go into a deleted file: lost without a word
+                raise DatabaseError(vanished_message(self.path, "saving"))
             before = self._conn.total_changes
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                full = storage_error(exc, self.path.parent)
+                if full is not None:
+                    raise full from exc
+                raise
             try:
                 yield self._conn
-            except BaseException:
-                self._conn.rollback()
-                raise
-            else:
                 self._conn.commit()
-                if self.checkpoint_after_write and self._conn.total_changes != before:
-                    self.checkpoint()
+            except BaseException as exc:
+                try:
+                    self._conn.rollback()
+                except sqlite3.Error:
+                    pass
+                # SQLITE_FULL: the transaction is rolled back, what was committed before stays.
+                full = storage_error(exc, self.path.parent)
+                if full is not None:
+                    raise full from exc
+                raise
+            if self.checkpoint_after_write and self._conn.total_changes != before:
+                self.checkpoint()
+
+    def vanished(self) -> bool:
+        """Whether the database file was deleted (or replaced) since this Store opened it."""
+        return self.identity is not None and file_identity(self.path) != self.identity
 
     def checkpoint(self) -> bool:
         """Copy committed frames from the -wal into the main file without waiting for readers; True when
@@ -128,6 +271,8 @@ class Store:
         """A per-thread read connection (WAL lets it read while the writer commits)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
+            if self.vanished():  # connecting would make a new, empty library (and data folder) there
+                raise DatabaseError(vanished_message(self.path, "reading"))
             conn = connect(self.path)
             self._local.conn = conn
         return conn

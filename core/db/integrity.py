@@ -174,6 +174,11 @@ def raise_for(report: HealthReport, backups_dir: Path | str) -> HealthReport:
     if report.ok:
         return report
     if not report.damaged:
+        from core.db.connection import disk_full_message, says_disk_full
+
+        folder = Path(report.path).parent
+        if says_disk_full(report.detail, folder):  # SQLite cannot even make its -shm: not a lock, not damage
+            raise DatabaseError(disk_full_message(folder))
         raise DatabaseError(f"cannot check the library database {report.path}: {report.detail}. "
                             "Is another program holding it, or is the folder read-only?")
     from core.db.backup import list_backups
@@ -225,10 +230,11 @@ class HealthCheck:
     # ----- running it -------------------------------------------------------------------------
     def run_now(self) -> HealthReport:
         """quick_check on this thread; raises like `ensure_healthy`."""
-        self._settle(check(self.db_path, busy_timeout_s=self.busy_timeout_s))
+        report = check(self.db_path, busy_timeout_s=self.busy_timeout_s)
+        self._settle(report)
         if self.error is not None:
             raise self.error
-        return self.report
+        return report
 
     def start(self, then: Callable[[], object] | None = None, full_check: bool = True,
               hold_s: float = 0.0) -> threading.Thread:

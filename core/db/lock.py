@@ -1,6 +1,8 @@
-"""The cross-process lock of one library: every open Library holds it shared, `restore` takes it exclusively.
+"""The cross-process locks of one library: every open Library holds the library lock shared (`restore`
+takes it exclusively), and the one process running a long job (scan, analyze, embed, import) holds the
+update lock exclusively.
 
-A `flock` on `library.sqlite3.lock` beside the database. The kernel drops it when the process dies
+Each is a `flock` on a file beside the database (`library.sqlite3.lock`, `library.sqlite3.update.lock`). The kernel drops it when the process dies
 (kill -9 included), so a crash never leaves the library "open". Where flock is missing (Windows) or
 the lock file cannot be created (a read-only data folder), the lock is a no-op: nothing can be
 restored there anyway.
@@ -9,6 +11,7 @@ restored there anyway.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +24,7 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
 LOCK_SUFFIX = ".lock"
+UPDATE_SUFFIX = ".update.lock"
 _EX_NB = (fcntl.LOCK_EX | fcntl.LOCK_NB) if fcntl else 0
 _SH_NB = (fcntl.LOCK_SH | fcntl.LOCK_NB) if fcntl else 0
 WAIT_S = 30.0  # how long an open waits for a restore (or another open's few-millisecond check) to finish
@@ -32,11 +36,18 @@ def lock_path(db_path: Path | str) -> Path:
     return db_path.with_name(db_path.name + LOCK_SUFFIX)
 
 
+class UpdateBusyError(DatabaseError):
+    """Another process (or another thread or Library of this one) is already running a long job on the library."""
+
+
 class LibraryLock:
     """The lock file of one library database, held by this process through one open file."""
 
+    suffix = LOCK_SUFFIX
+
     def __init__(self, db_path: Path | str) -> None:
-        self.path = lock_path(db_path)
+        db_path = Path(db_path)
+        self.path = db_path.with_name(db_path.name + self.suffix)
         self._fd: int | None = None
         self.mode: str | None = None  # "shared" | "exclusive" | None (not held)
 
@@ -109,7 +120,7 @@ class LibraryLock:
             st = os.stat(self.path)
             lines = Path("/proc/locks").read_text().splitlines()
         except OSError:
-            return []
+            return self._pid_in_file()
         found = []
         for line in lines:
             parts = line.split()
@@ -122,6 +133,14 @@ class LibraryLock:
             if ino == st.st_ino and pid not in found:
                 found.append(pid)
         return found
+
+    def _pid_in_file(self) -> list[int]:
+        """The pid an UpdateLock holder wrote into the file (where /proc/locks does not exist)."""
+        try:
+            text = self.path.read_text(encoding="ascii").strip()
+        except (OSError, ValueError):
+            return []
+        return [int(text)] if text.isdigit() else []
 
     # ----- letting go -------------------------------------------------------------------------------
     def release(self) -> None:
@@ -154,7 +173,10 @@ class LibraryLock:
         return True
 
     def _flock(self, how: int) -> bool | None:
-        """True: taken; False: someone else holds it; None: this file system has no flock."""
+        """True: taken; False: someone else holds it (or the file is not open); None: this file system
+        has no flock."""
+        if self._fd is None:
+            return False
         try:
             fcntl.flock(self._fd, how)
             return True
@@ -167,6 +189,8 @@ class LibraryLock:
     def _still_the_file(self) -> bool:
         """Whether the file we locked is still the one at the path (the last holder may have removed it
         between our open and our lock); if not, start again with the new one."""
+        if self._fd is None:
+            return False
         try:
             ours, now = os.fstat(self._fd), os.stat(self.path)
             if (ours.st_dev, ours.st_ino) == (now.st_dev, now.st_ino):
@@ -194,6 +218,63 @@ class LibraryLock:
                 pass
         self._fd = None
         self.mode = None
+
+
+class UpdateLock(LibraryLock):
+    """The one-writer lock of the long jobs: taken exclusively without waiting, so a second `scan` (or
+    analyze, embed, import) of the same library is refused at once instead of racing the first one
+    (two scanners inserting the same new files failed with `UNIQUE constraint failed: items.path`).
+
+    Re-entrant on the thread that holds it (update() runs scan, then analyze, then embed); another
+    thread of this process, another Library on the same folder and another process are all refused.
+    The kernel drops it when the holder dies. A no-op where flock does not exist or the file cannot be
+    made (a read-only folder: nothing can be written there anyway)."""
+
+    suffix = UPDATE_SUFFIX
+
+    def __init__(self, db_path: Path | str) -> None:
+        super().__init__(db_path)
+        self._owner: int | None = None  # the thread id holding it
+        self._depth = 0
+        self._mutex = threading.Lock()
+
+    def take(self) -> None:
+        """Hold it (again, on the thread that holds it); raises UpdateBusyError when someone else does."""
+        me = threading.get_ident()
+        with self._mutex:
+            if self._depth and self._owner == me:
+                self._depth += 1
+                return
+            if self._depth or not self.try_exclusive():
+                raise UpdateBusyError(busy_message(self.holders()))
+            if self._fd is not None:
+                try:  # for the message of the next one (where /proc/locks does not exist)
+                    os.ftruncate(self._fd, 0)
+                    os.write(self._fd, str(os.getpid()).encode("ascii"))
+                except OSError:
+                    pass
+            self._owner, self._depth = me, 1
+
+    def give(self) -> None:
+        """Let go once; the last `give` of the holder releases it."""
+        with self._mutex:
+            if not self._depth:
+                return
+            self._depth -= 1
+            if not self._depth:
+                self._owner = None
+                self.release()
+
+    def release(self) -> None:
+        """Let go now, however often it was taken (close() of the Library)."""
+        self._depth, self._owner = 0, None
+        super().release()
+
+
+def busy_message(pids: list[int]) -> str:
+    """What a second long job says while one is running."""
+    return (f"another Encore is already updating this library{_pids(pids)}; wait for it to finish, "
+            "then try again")
 
 
 def _pids(pids: list[int]) -> str:
