@@ -181,7 +181,7 @@ def raise_for(report: HealthReport, backups_dir: Path | str) -> HealthReport:
             raise DatabaseError(disk_full_message(folder))
         raise DatabaseError(f"cannot check the library database {report.path}: {report.detail}. "
                             "Is another program holding it, or is the folder read-only?")
-    from core.db.backup import list_backups
+    from core.db.files import list_backups
 
     raise DamagedDatabaseError(damaged_message(report, list_backups(Path(backups_dir))))
 
@@ -307,7 +307,7 @@ def empty_file(path: Path | str, backups_dir: Path | str) -> HealthReport | None
     """A damaged report when the database file is empty (0 bytes) while backups (or a -wal) show that
     a library was there; None otherwise. A 0-byte file with neither (a crash while a brand-new library
     was being created) is a new library, as before."""
-    from core.db.backup import list_backups
+    from core.db.files import list_backups
 
     path = Path(path)
     try:
@@ -397,7 +397,7 @@ def refuse_lost_writes(path: Path | str) -> None:
     finds changes missing. The witnesses (-shm, -wal-pending) are moved aside first, so the next open
     goes on with what the main file holds (a -wal put back later is still read: SQLite rebuilds the
     -shm from it)."""
-    from core.db.backup import move_aside
+    from core.db.files import move_aside
 
     path = Path(path)
     problem = lost_writes(path)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from core.db import backup
+from core.db import backup, files
 from core.db.integrity import DamagedDatabaseError
 from core.errors import DatabaseError, UserError
 from tests.reliability.test_database_protection import _library_with_history
@@ -82,7 +82,7 @@ def test_restore_never_overwrites_a_kept_copy(data_dir, monkeypatch):
 
 def test_same_second_restores_count_up(data_dir, monkeypatch):
     db, _ = _backed_up_library(data_dir)
-    monkeypatch.setattr(backup, "_stamp", lambda: "20260101-000000")
+    monkeypatch.setattr(files, "time_stamp", lambda: "20260101-000000")
     names = []
     for n in range(3):
         db.write_bytes(b"damage %d " % n * 500)
