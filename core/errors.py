@@ -21,6 +21,10 @@ class DatabaseError(EncoreError, RuntimeError):
     """The library database cannot be used (damaged, locked, or from a newer Encore)."""
 
 
+class UpdateBusyError(DatabaseError):
+    """Another process (or another thread or Library of this one) is already running a long job on the library."""
+
+
 class DamagedDatabaseError(DatabaseError):
     """The database file failed its integrity check; Encore will not write to it."""
 

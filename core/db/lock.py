@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from core.errors import DatabaseError
+from core.errors import DatabaseError, UpdateBusyError  # noqa: F401 - UpdateBusyError: raised here
 
 try:
     import fcntl
@@ -36,8 +36,6 @@ def lock_path(db_path: Path | str) -> Path:
     return db_path.with_name(db_path.name + LOCK_SUFFIX)
 
 
-class UpdateBusyError(DatabaseError):
-    """Another process (or another thread or Library of this one) is already running a long job on the library."""
 
 
 class LibraryLock:
