@@ -3,6 +3,14 @@
 Used by scanning and analysis alike. A task that hangs, crashes the interpreter (segfault in a
 decoder) or blows the memory limit becomes a `TaskFailure`; the pool replaces the worker and goes
 on, so one bad file never stops or stalls the whole job.
+
+Workers die with the process that started them, even after `kill -9` of it: multiprocessing hands
+every forkserver child the write end of the forkserver's "alive" pipe, so a worker stuck in a task
+kept the forkserver alive and was itself never told (both lived on under PID 1). Each worker closes
+that pipe end, asks the kernel for SIGKILL when its parent (the forkserver) dies
+(PR_SET_PDEATHSIG, Linux) and watches its parent id from a thread (everywhere else); the
+forkserver exits when the last holder of the pipe (the main process) is gone, and when it was
+started from the main thread it also gets PR_SET_PDEATHSIG for the main process.
 """
 
 from __future__ import annotations
@@ -11,6 +19,8 @@ import importlib
 import multiprocessing as mp
 import os
 import signal
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -19,6 +29,9 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 _CTX = mp.get_context("forkserver")
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+WATCHDOG_INTERVAL_S = 0.5
+_GUARD_ENV = "ENCORE_FORKSERVER_DIES_WITH_PARENT"  # set only while the forkserver is being started
 
 
 @dataclass(frozen=True)
@@ -37,15 +50,94 @@ def run_test_hooks(path: str) -> None:
     """
     if os.environ.get("ENCORE_TEST_HOOKS") != "1":
         return
-    with open(path, "rb") as fh:
-        head = fh.read(32)
+    try:  # never block on a FIFO or device here: the stage's own checks report those
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return
+    try:
+        import stat
+
+        head = os.read(fd, 32) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    finally:
+        os.close(fd)
     if head.startswith(b"ENCORE-TEST-HANG"):
         time.sleep(3600)
     if head.startswith(b"ENCORE-TEST-CRASH"):
         os._exit(139)
 
 
+def die_with_parent(signum: int = signal.SIGKILL) -> bool:
+    """Ask Linux to send `signum` to this process when the thread that started it exits (prctl
+    PR_SET_PDEATHSIG). False where that is not available (other systems, no libc)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, int(signum), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent_pid: int, interval_s: float = WATCHDOG_INTERVAL_S) -> None:
+    """Exit at once when this process's parent is gone (it was re-parented): the fallback where
+    PR_SET_PDEATHSIG is missing. A daemon thread, so a task blocked in a read cannot stop it."""
+    def watch() -> None:
+        while True:
+            time.sleep(interval_s)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="encore-parent-watchdog", daemon=True).start()
+
+
+def _drop_forkserver_alive_fd() -> None:
+    """Close this worker's copy of the forkserver's "alive" pipe, so that the forkserver sees the
+    main process die (the pipe's last writer) and exits, which in turn ends this worker."""
+    try:
+        from multiprocessing import forkserver
+
+        server: Any = getattr(forkserver, "_forkserver", None)
+        fd = getattr(server, "_forkserver_alive_fd", None)
+        if fd is not None:
+            os.close(fd)
+            server._forkserver_alive_fd = None
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
+def _worker_init() -> None:
+    """Tie a fresh worker's life to its parent's."""
+    parent = os.getppid()
+    die_with_parent()
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    _drop_forkserver_alive_fd()
+    _watch_parent(parent)
+
+
+def _start_forkserver() -> None:
+    """Make sure the forkserver runs; a new one started from the main thread dies with this process.
+
+    PR_SET_PDEATHSIG fires when the *thread* that forked a process exits, so only a forkserver
+    started from the main thread gets it (this module, preloaded there, sees _GUARD_ENV); one started
+    from a worker thread (a scan in the app) relies on the alive pipe alone, since that thread ending
+    must not kill a running scan."""
+    from multiprocessing import forkserver
+
+    guard = threading.current_thread() is threading.main_thread()
+    _CTX.set_forkserver_preload([__name__] if guard else [])
+    if guard:
+        os.environ[_GUARD_ENV] = "1"
+    try:
+        forkserver.ensure_running()
+    finally:
+        os.environ.pop(_GUARD_ENV, None)
+
+
 def _worker_main(conn: Connection, target: str, memory_limit_mb: int, env: dict[str, str]) -> None:
+    _worker_init()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.update(env)
     if not os.environ.get("ENCORE_DEBUG"):
@@ -163,6 +255,7 @@ class IsolatedPool:
                     pass
 
         try:
+            _start_forkserver()
             for _ in range(self.workers):
                 worker = _Worker(self)
                 workers.append(worker)
@@ -219,3 +312,7 @@ class IsolatedPool:
         workers.append(fresh)
         yield task, TaskFailure(reason, message)
         feed(fresh)
+
+
+if os.environ.pop(_GUARD_ENV, None) == "1":  # imported as the forkserver's preload module
+    die_with_parent()

@@ -214,8 +214,9 @@ class Library:
             q.delete_root(conn, path)
 
     def scan(self, paths: list[str] | None = None, progress: ProgressFn = None,
-             cancel: CancelToken | None = None):
-        """Add `paths` as roots (if given) and scan them; None scans every root. Returns a ScanReport."""
+             cancel: CancelToken | None = None, retry_failed: bool = False):
+        """Add `paths` as roots (if given) and scan them; None scans every root. Returns a ScanReport.
+        `retry_failed`: also try again every file that failed before and did not change."""
         from core.scan.scanner import scan
 
         for p in paths or []:
@@ -225,7 +226,7 @@ class Library:
                 raise UserError(f"{p} is not a folder: give the folder that holds your music or videos")
         return scan(self.store, str(self.paths.covers), roots=paths or None,
                     workers=self.settings.scan_workers, timeout_s=self.settings.file_timeout_s,
-                    progress=progress, cancel=cancel)
+                    progress=progress, cancel=cancel, retry_failed=retry_failed)
 
     # ----- reading ----------------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
@@ -304,7 +305,8 @@ class Library:
                     break
                 try:
                     if stage == "scan":
-                        out["scan"] = self.scan(paths, progress=progress, cancel=cancel).to_dict()
+                        out["scan"] = self.scan(paths, progress=progress, cancel=cancel,
+                                                retry_failed=retry_failed).to_dict()
                     elif stage == "analyze":
                         out["analysis"] = self.analyze(progress=progress, cancel=cancel, retry_failed=retry_failed)
                     else:
@@ -521,6 +523,7 @@ class Library:
     # after an operation finished and tells its screens with one "library changed" signal.
     WRITES = {
         "scan": Changes(items=True, details=True),
+        "retry_failures": Changes(items=True, details=True),
         "update": Changes(items=True, details=True),
         "add_root": Changes(items=True),
         "remove_root": Changes(items=True, details=True),
@@ -629,6 +632,11 @@ class Library:
         return [q.media_item(rows[i]) for i in ids if i in rows]
 
 
+
+    def retry_failures(self, progress: ProgressFn = None, cancel: CancelToken | None = None):
+        """Scan every root now, trying again every file that failed to be read (a plain scan retries only
+        those whose cause may have passed, at most 5 times, hours apart). Returns a ScanReport ("retried")."""
+        return self.scan(None, progress=progress, cancel=cancel, retry_failed=True)
 
 
 # ----- doors that work without opening a library (a damaged database is their reason to exist) ------

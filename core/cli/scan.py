@@ -11,7 +11,8 @@ from core.cli.output import embed_summary, emit, end_progress_line, open_library
 def _cmd_scan(args: argparse.Namespace) -> int:
     lib = open_library(args)
     stages = ("scan", "analyze", "embed") if args.analyze else ("scan",)
-    result = lib.update(stages, paths=args.paths or None, progress=progress_printer(args))
+    result = lib.update(stages, paths=args.paths or None, progress=progress_printer(args),
+                        retry_failed=args.retry_failed)
     data = {**result["scan"], **{k: result[k] for k in ("analysis", "embedding") if k in result}}
     end_progress_line(args)
 
@@ -24,6 +25,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
             lines.append(f"Offline (left untouched): {root}")
         if d["failed"]:
             lines.append("See `encore failures` for the files that could not be read.")
+        lines.extend(d.get("notes", []))  # retried, skipped, too deep, tags left out
         if d.get("analysis"):
             a = d["analysis"]
             lines.append(f"Analysed {a['analyzed']} items in {a['seconds']:.1f} s, {a['failed']} failed.")
@@ -71,6 +73,7 @@ def register(add) -> None:
     p = add("scan", _cmd_scan, "add folders to the library and scan them (all folders when none given)")
     p.add_argument("paths", nargs="*")
     p.add_argument("--analyze", action="store_true", help="analyse new and changed items after the scan")
+    p.add_argument("--retry-failed", action="store_true", help="try again every file that failed before, now")
     add("stats", _cmd_stats, "counts of everything in the library")
     p = add("show", _cmd_show, "everything known about an item (id or file path)")
     p.add_argument("item")

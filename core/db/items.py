@@ -345,12 +345,17 @@ def take_over_item(conn: sqlite3.Connection, old_id: int, new_id: int) -> None:
 
 def record_failure(conn: sqlite3.Connection, path: str, stage: str, error: str,
                    size: int | None, mtime_ns: int | None, item_id: int | None) -> None:
-    """Insert or bump a failure row (attempts counts how often this file failed this stage)."""
+    """Insert or bump a failure row (attempts counts how often these very bytes failed this stage:
+    a file that changed (size or mtime) starts again at 1)."""
     now = time.time()
     conn.execute(
         """INSERT INTO failures (path, stage, error, attempts, size, mtime_ns, item_id, first_at, last_at)
            VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)
-           ON CONFLICT(path, stage) DO UPDATE SET error = excluded.error, attempts = attempts + 1,
+           ON CONFLICT(path, stage) DO UPDATE SET error = excluded.error,
+             attempts = CASE WHEN size IS excluded.size AND mtime_ns IS excluded.mtime_ns
+                             THEN attempts + 1 ELSE 1 END,
+             first_at = CASE WHEN size IS excluded.size AND mtime_ns IS excluded.mtime_ns
+                             THEN first_at ELSE excluded.first_at END,
              size = excluded.size, mtime_ns = excluded.mtime_ns, item_id = excluded.item_id,
              last_at = excluded.last_at""",
         (to_db_path(path), stage, error[:1000], size, mtime_ns, item_id, now, now),
@@ -360,6 +365,92 @@ def record_failure(conn: sqlite3.Connection, path: str, stage: str, error: str,
 def clear_failure(conn: sqlite3.Connection, path: str, stage: str) -> None:
     """Forget this file's failure at this stage (it went through)."""
     conn.execute("DELETE FROM failures WHERE path = ? AND stage = ?", (to_db_path(path), stage))
+
+
+# ----- the scan's retries and the files it did not read (stage 'skipped') ----------------------------
+SKIPPED_STAGE = "skipped"  # failures rows of files not read on purpose: links out of the roots, FIFOs
+
+
+class ScanFailure(NamedTuple):
+    """A failed item's scan failure, as the retry rules read it."""
+
+    path: str | bytes
+    dir: str | bytes
+    error: str
+    attempts: int
+    last_at: float
+
+
+def scan_failures(conn: sqlite3.Connection) -> list[ScanFailure]:
+    """The scan failures of items that are failed now, with their folder, attempts and last try."""
+    return list(map(ScanFailure._make, _plain_rows(
+        conn, "SELECT f.path, i.dir, f.error, f.attempts, f.last_at FROM failures f "
+              "JOIN items i ON i.path = f.path WHERE f.stage = 'scan' AND i.status = 'failed'", ())))
+
+
+def record_skip(conn: sqlite3.Connection, path: str, reason: str, item_id: int | None) -> None:
+    """Record (or refresh) a file the scan did not read and why; attempts stays 1."""
+    now = time.time()
+    conn.execute(
+        """INSERT INTO failures (path, stage, error, attempts, item_id, first_at, last_at)
+           VALUES (?, ?, ?, 1, ?, ?, ?)
+           ON CONFLICT(path, stage) DO UPDATE SET error = excluded.error, item_id = excluded.item_id,
+             last_at = excluded.last_at""",
+        (to_db_path(path), SKIPPED_STAGE, reason[:1000], item_id, now, now))
+
+
+def set_item_skips(conn: sqlite3.Connection, item_id: int, skipped: Iterable[tuple[str, str]]) -> None:
+    """Replace the skipped sidecars and covers recorded for an item by (path, reason) pairs."""
+    conn.execute("DELETE FROM failures WHERE stage = ? AND item_id = ?", (SKIPPED_STAGE, item_id))
+    for path, reason in skipped:
+        record_skip(conn, path, reason, item_id)
+
+
+def skip_owner_ids(conn: sqlite3.Connection) -> list[int]:
+    """Ids of the items that have skipped sidecars or covers on record."""
+    return [r[0] for r in conn.execute("SELECT DISTINCT item_id FROM failures WHERE stage = ? "
+                                       "AND item_id IS NOT NULL", (SKIPPED_STAGE,))]
+
+
+def item_skips(conn: sqlite3.Connection) -> list[tuple[int, str | bytes, str]]:
+    """(item id, stored path, reason) of every skipped sidecar or cover on record."""
+    return _plain_rows(conn, "SELECT item_id, path, error FROM failures WHERE stage = ? AND item_id IS NOT NULL",
+                       (SKIPPED_STAGE,))
+
+
+def extract_again(conn: sqlite3.Connection, item_ids: Iterable[int]) -> None:
+    """Have the next scan extract these items again although their files did not change."""
+    conn.executemany("UPDATE items SET extract_version = 0 WHERE id = ?", [(int(i),) for i in item_ids])
+
+
+def skipped_media_paths(conn: sqlite3.Connection) -> list[str]:
+    """File-system paths of the media files recorded as skipped (not read, no item)."""
+    return [from_db_path(r[0]) for r in conn.execute(
+        "SELECT path FROM failures WHERE stage = ? AND item_id IS NULL", (SKIPPED_STAGE,))]
+
+
+def forget_skips(conn: sqlite3.Connection, paths: Iterable[str]) -> None:
+    """Drop the 'skipped' records of these file-system paths (the files are gone or readable now)."""
+    conn.executemany("DELETE FROM failures WHERE stage = ? AND path = ?",
+                     [(SKIPPED_STAGE, to_db_path(p)) for p in paths])
+
+
+def sidecar_rows(conn: sqlite3.Connection) -> list[tuple[int, str | bytes]]:
+    """(item id, stored path) of every stored sidecar."""
+    return _plain_rows(conn, "SELECT item_id, path FROM sidecars", ())
+
+
+def drop_sidecar(conn: sqlite3.Connection, item_id: int, path_value: str | bytes) -> None:
+    """Delete one stored sidecar, blank the item's searchable sidecar text and have the scan extract
+    the item again (which writes the text of the sidecars it may read)."""
+    conn.execute("DELETE FROM sidecars WHERE item_id = ? AND path = ?", (item_id, path_value))
+    extract_again(conn, [item_id])
+    row = conn.execute("SELECT title, artist, album, genre, tags FROM items_fts WHERE rowid = ?",
+                       (item_id,)).fetchone()
+    if row is not None:
+        conn.execute("DELETE FROM items_fts WHERE rowid = ?", (item_id,))
+        conn.execute("INSERT INTO items_fts (rowid, title, artist, album, genre, tags, sidecar) "
+                     "VALUES (?, ?, ?, ?, ?, ?, '')", (item_id, *tuple(row)))
 
 
 # ----- readers for the recommender (appended by the recommend stage) ------------------------------
@@ -405,18 +496,27 @@ def sidecar_texts_for(conn: sqlite3.Connection, ids: list[int]) -> dict[int, lis
 
 
 # ----- the app's library lists: sorted, filtered ids and their rows, page by page -------------------
-# Sort expression of each list column key (the app sorts 200k rows in SQL, never in Python).
-LIST_SORTS = {
-    "title": "title COLLATE NOCASE",
-    "artist": "artist COLLATE NOCASE",
-    "album": "album COLLATE NOCASE",
-    "genre": "genre COLLATE NOCASE",
-    "year": "year",
-    "duration": "duration",
-    "height": "height",
-    "added_at": "added_at",
+# Whose album a track is on: the album artist, else the track artist (a compilation stays together).
+ARTIST_KEY = "(CASE WHEN album_artist != '' THEN album_artist ELSE artist END)"
+# (sort expression, "has no value" expression) of each list column key (the app sorts 200k rows in SQL,
+# never in Python). Items without the value come after those with it, in either direction: sorting by
+# artist must not open with a hundred untagged sound effects.
+LIST_SORTS: dict[str, tuple[str, str | None]] = {
+    "title": ("title COLLATE NOCASE", "title = ''"),
+    "artist": (f"{ARTIST_KEY} COLLATE NOCASE", f"{ARTIST_KEY} = ''"),
+    "album": ("album COLLATE NOCASE", "album = ''"),
+    "genre": ("genre COLLATE NOCASE", "genre = ''"),
+    "year": ("year", "IFNULL(year, 0) = 0"),
+    "duration": ("duration", "IFNULL(duration, 0) = 0"),
+    "height": ("height", "IFNULL(height, 0) = 0"),
+    "added_at": ("added_at", None),
 }
-_ARTIST_TIEBREAK = ", album COLLATE NOCASE, disc_no, track_no, id"  # an artist's albums in track order
+# Within one artist: albums by year, then title, each in disc and track order; tracks on no album last.
+_ALBUM_ORDER = ("year IS NULL, year, album = '', album COLLATE NOCASE, disc_no, track_no IS NULL, track_no, "
+                "title COLLATE NOCASE, id")
+_ARTIST_ORDER = f"{ARTIST_KEY} = '', {ARTIST_KEY} COLLATE NOCASE, {_ALBUM_ORDER}"
+_TIEBREAKS = {"title": "id", "artist": _ALBUM_ORDER,
+              "album": f"{ARTIST_KEY} = '', {ARTIST_KEY} COLLATE NOCASE, disc_no, track_no IS NULL, track_no, id"}
 LIST_COLUMNS = ("id", "path", "kind", "title", "artist", "album", "genre", "year", "duration", "width", "height",
                 "added_at", "cover_path")
 
@@ -424,7 +524,8 @@ LIST_COLUMNS = ("id", "path", "kind", "title", "artist", "album", "genre", "year
 def listed_ids(conn: sqlite3.Connection, kind: str | None, match: str | None, sort: str,
                descending: bool = False) -> list[int]:
     """Ids of the present items (of one kind), those matching the FTS5 expression `match` when given,
-    sorted by the list column `sort` (a LIST_SORTS key)."""
+    sorted by the list column `sort` (a LIST_SORTS key): items without a value last, ties in album order
+    (artist, year, album, disc, track)."""
     if sort not in LIST_SORTS:
         raise ValueError(f"cannot sort the list by {sort!r}; choose from {', '.join(LIST_SORTS)}")
     where, params = ["status = 'ok'"], []
@@ -434,10 +535,13 @@ def listed_ids(conn: sqlite3.Connection, kind: str | None, match: str | None, so
     if match:
         where.append("id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
         params.append(match)
-    tiebreak = _ARTIST_TIEBREAK if sort == "artist" else ", id"
+    value, empty = LIST_SORTS[sort]
+    order = (f"{empty}, " if empty else "") + f"{value} {'DESC' if descending else 'ASC'}, "
     sql = (f"SELECT id FROM items WHERE {' AND '.join(where)} "
-           f"ORDER BY {LIST_SORTS[sort]} {'DESC' if descending else 'ASC'}{tiebreak}")
-    return [r[0] for r in conn.execute(sql, params)]
+           f"ORDER BY {order}{_TIEBREAKS.get(sort, _ARTIST_ORDER)}")
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: 200k ids without a Row object each
+    return [r[0] for r in cursor.execute(sql, params)]
 
 
 def listed_rows(conn: sqlite3.Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -514,3 +618,76 @@ def items_page(conn: sqlite3.Connection, kind: str | None, status: str, limit: i
     sql += " ORDER BY artist, album, disc_no, track_no, title, id LIMIT ? OFFSET ?"
     return [media_item(r) for r in conn.execute(sql, (*params, int(limit), int(offset)))]
 
+
+
+# ----- albums and artists (the Albums and Artists pages) --------------------------------------------
+class AlbumRow(NamedTuple):
+    """One album: the present music tracks that share an album artist (else artist) and an album title."""
+
+    artist: str | None  # '' = no artist tag; None = any artist (the one "Unknown album" of the whole library)
+    album: str  # '' = the tracks on no album
+    year: int | None  # of its first track
+    tracks: int
+    duration: float  # seconds, all tracks together
+    cover_path: str | None  # of its first track that has a cover
+    first_id: int  # that track (its cover is the album's)
+
+
+class ArtistRow(NamedTuple):
+    """One album artist (else artist) of the present music, with what it holds."""
+
+    artist: str  # '' = the tracks with no artist tag
+    albums: int  # named albums (tracks on no album are not one)
+    tracks: int
+    duration: float
+    cover_path: str | None  # of its first track that has a cover
+
+
+_MUSIC = "status = 'ok' AND kind = 'audio'"
+_ID_BITS = 34
+# A group's first track as one number, for MIN(): tracks with a cover first, then by disc, track, id. With
+# exactly one min() in a query SQLite takes the bare columns (cover_path, year) from that very row.
+_FIRST_TRACK = (f"(((IFNULL(cover_path, '') = '') << 60) + ((IFNULL(disc_no, 0) & 1023) << 50) "
+                f"+ ((IFNULL(track_no, 0) & 65535) << {_ID_BITS}) + id)")
+
+
+def albums(conn: sqlite3.Connection, artist: str | None = None) -> list[AlbumRow]:
+    """The albums of the present music (of one album artist when given, its case ignored), by artist,
+    year and title; albums of no known artist after those, and tracks on no album last (one "Unknown
+    album" for the whole library when no artist is given)."""
+    params: list[Any] = []
+    where = _MUSIC
+    if artist is None:
+        group_artist = f"CASE WHEN album = '' THEN NULL ELSE {ARTIST_KEY} END"
+    else:
+        group_artist = ARTIST_KEY
+        where += f" AND {ARTIST_KEY} = ? COLLATE NOCASE"
+        params.append(artist)
+    sql = (f"SELECT {group_artist} AS a, album, year, COUNT(*), TOTAL(duration), cover_path, MIN({_FIRST_TRACK}) "
+           f"FROM items WHERE {where} GROUP BY a COLLATE NOCASE, album COLLATE NOCASE "
+           "ORDER BY album = '', a = '', a COLLATE NOCASE, year IS NULL, year, album COLLATE NOCASE")
+    mask = (1 << _ID_BITS) - 1
+    return [AlbumRow(a, album, year, int(n), float(d or 0.0), cover or None, int(first) & mask)
+            for a, album, year, n, d, cover, first in _plain_rows(conn, sql, tuple(params))]
+
+
+def album_track_ids(conn: sqlite3.Connection, artist: str | None, album: str) -> list[int]:
+    """The present music tracks of one album (AlbumRow.artist and .album; case ignored) in disc and track
+    order (tracks without numbers after those with, by title)."""
+    sql = f"SELECT id FROM items WHERE {_MUSIC} AND album = ? COLLATE NOCASE"
+    params: list[Any] = [album]
+    if artist is not None:
+        sql += f" AND {ARTIST_KEY} = ? COLLATE NOCASE"
+        params.append(artist)
+    sql += (f" ORDER BY disc_no, track_no IS NULL, track_no, {ARTIST_KEY} COLLATE NOCASE, title COLLATE NOCASE, "
+            "id")
+    return [r[0] for r in _plain_rows(conn, sql, tuple(params))]
+
+
+def artists(conn: sqlite3.Connection) -> list[ArtistRow]:
+    """Every album artist (else artist) of the present music by name, case ignored; no artist last."""
+    sql = (f"SELECT {ARTIST_KEY} AS a, COUNT(DISTINCT CASE WHEN album != '' THEN LOWER(album) END), COUNT(*), "
+           f"TOTAL(duration), cover_path, MIN({_FIRST_TRACK}) FROM items WHERE {_MUSIC} "
+           "GROUP BY a COLLATE NOCASE ORDER BY a = '', a COLLATE NOCASE")
+    return [ArtistRow(a, int(n_albums), int(n), float(d or 0.0), cover or None)
+            for a, n_albums, n, d, cover, _first in _plain_rows(conn, sql, ())]

@@ -4,32 +4,43 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, BinaryIO
 
 from core.isolation import run_test_hooks
 from core.scan import sidecars
 from core.scan.formats import kind_of
-from core.scan.tags import canonical_fields, read_tags
-from core.text import MAX_TEXT_CHARS, clean_text
+from core.scan.guard import (
+    SIDECAR_LIMITS,
+    Refused,
+    check_readable,
+    open_regular,
+    outside_reason,
+    read_regular,
+)
+from core.scan.tags import canonical_fields, read_tags_counted
+from core.text import MAX_TEXT_CHARS, clean_text, decode_bytes
 
-EXTRACT_VERSION = 1
+EXTRACT_VERSION = 1  # a bump re-extracts every file, and so re-analyses it: keep it for real changes
 HASH_BLOCK = 64 * 1024
 COVER_SIZE = 320
 
 
 def content_hash(path: str, size: int | None = None) -> str:
     """blake2b of size + first 64 KiB + last 64 KiB: cheap, and stable across renames and moves."""
-    h = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as fh:
-        if size is None:
-            size = os.fstat(fh.fileno()).st_size
-        h.update(str(size).encode())
-        h.update(fh.read(HASH_BLOCK))
-        if size > 2 * HASH_BLOCK:
-            fh.seek(-HASH_BLOCK, os.SEEK_END)
-            h.update(fh.read(HASH_BLOCK))
-    return h.hexdigest()
+    fd, st = open_regular(path)
+    with os.fdopen(fd, "rb") as fh:
+        return _hash_open_file(fh, st.st_size if size is None else size)
 
+
+def _hash_open_file(fh: BinaryIO, size: int) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(str(size).encode())
+    h.update(fh.read(HASH_BLOCK))
+    if size > 2 * HASH_BLOCK:
+        fh.seek(-HASH_BLOCK, os.SEEK_END)
+        h.update(fh.read(HASH_BLOCK))
+    return h.hexdigest()
 
 
 def save_thumbnail(data: bytes, dest: str, size: int = COVER_SIZE) -> str | None:
@@ -107,26 +118,37 @@ def _folder_index(folder: str) -> dict[str, str] | None:
     return index
 
 
-def extract_file(task: tuple[str, str]) -> dict[str, Any]:
-    """Everything Encore reads from one media file. `task` = (path, covers_dir)."""
-    path, covers_dir = task
+def extract_file(task: tuple[str, str] | tuple[str, str, Sequence[str]]) -> dict[str, Any]:
+    """Everything Encore reads from one media file. `task` = (path, covers_dir[, real roots]).
+
+    With the library's real root folders given, a file (media, sidecar or cover) whose real path lies
+    outside all of them is never read; skipped sidecars are listed in result["skipped"] with the reason.
+    """
+    path, covers_dir = task[0], task[1]
+    real_roots = tuple(task[2]) if len(task) > 2 else None
     run_test_hooks(path)
-    st = os.stat(path)
+    if real_roots is not None:
+        reason = outside_reason(path, real_roots)
+        if reason:
+            raise Refused(reason)
+    fd, st = open_regular(path)
+    with os.fdopen(fd, "rb") as fh:
+        digest = _hash_open_file(fh, st.st_size)
     kind = kind_of(path) or "audio"
     result: dict[str, Any] = {
         "kind": kind,
         "size": st.st_size,
         "mtime_ns": st.st_mtime_ns,
         "inode": st.st_ino,
-        "content_hash": content_hash(path, st.st_size),
+        "content_hash": digest,
         "extract_version": EXTRACT_VERSION,
     }
     if st.st_size == 0:
         raise ValueError("the file is empty (0 bytes)")
     meta: dict[str, Any] = {"tags": {}, "extra": {}, "facts": {}, "picture": None, "mime": ""}
-    tag_error = None
+    tag_error, dropped = None, 0
     try:
-        meta = read_tags(path)
+        meta, dropped = read_tags_counted(path)
     except Exception as exc:  # noqa: BLE001 - a video without tags is fine; audio is checked below
         tag_error = f"{type(exc).__name__}: {exc}"[:300]
     facts = dict(meta["facts"])
@@ -147,31 +169,53 @@ def extract_file(task: tuple[str, str]) -> dict[str, Any]:
     result["fields"] = canonical_fields(meta["tags"], path)
     result["tags"] = meta["tags"]
     result["extra"] = meta["extra"]
+    result["tags_dropped"] = dropped
+
+    skipped: list[tuple[str, str]] = []
+
+    def read_sidecar(kind_name: str, whole: bool = False) -> bytes | None:
+        """The bytes of a found sidecar, or None (not there, unreadable, or skipped with a reason)."""
+        side_path = found.get(kind_name)
+        if side_path is None:
+            return None
+        reason = check_readable(side_path, real_roots)
+        try:
+            if reason is None:
+                return read_regular(side_path, SIDECAR_LIMITS[kind_name], whole=whole)
+        except Refused as exc:
+            reason = str(exc)
+        except OSError:
+            return None
+        skipped.append((side_path, reason))
+        return None
 
     found = sidecars.find_sidecars(path, _folder_index(os.path.dirname(path)))
     side: list[tuple[str, str, str]] = []
     for kind_name, parser in (("lrc", sidecars.parse_lrc), ("srt", sidecars.parse_srt)):
-        if kind_name in found:
+        data = read_sidecar(kind_name)
+        if data is not None:
             try:
-                side.append((kind_name, found[kind_name], parser(sidecars.read_text_file(found[kind_name]))))
-            except (OSError, ValueError):
+                side.append((kind_name, found[kind_name], parser(decode_bytes(data))))
+            except ValueError:
                 pass
-    if "nfo" in found:
+    data = read_sidecar("nfo")
+    nfo = {}
+    if data is not None:
         try:
-            nfo = sidecars.parse_nfo(sidecars.read_text_file(found["nfo"]))
-        except (OSError, ValueError):
+            nfo = sidecars.parse_nfo(decode_bytes(data))
+        except ValueError:
             nfo = {}
-        if nfo:
-            side.append(("nfo", found["nfo"], clean_text(
-                "\n".join(f"{k}: {v}" for k, v in nfo.items()), MAX_TEXT_CHARS, keep_newlines=True)))
-            fields = result["fields"]
-            if nfo.get("title") and not meta["tags"].get("title"):
-                fields["title"] = nfo["title"][:500]
-            if nfo.get("genre") and not fields["genre"]:
-                fields["genre"] = nfo["genre"][:500]
-            year = (nfo.get("year") or nfo.get("premiered") or "")[:4]
-            if year.isdigit() and not fields["year"]:
-                fields["year"] = int(year)
+    if nfo:
+        side.append(("nfo", found["nfo"], clean_text(
+            "\n".join(f"{k}: {v}" for k, v in nfo.items()), MAX_TEXT_CHARS, keep_newlines=True)))
+        fields = result["fields"]
+        if nfo.get("title") and not meta["tags"].get("title"):
+            fields["title"] = nfo["title"][:500]
+        if nfo.get("genre") and not fields["genre"]:
+            fields["genre"] = nfo["genre"][:500]
+        year = (nfo.get("year") or nfo.get("premiered") or "")[:4]
+        if year.isdigit() and not fields["year"]:
+            fields["year"] = int(year)
     result["sidecars"] = side
 
     cover_path = None
@@ -181,9 +225,10 @@ def extract_file(task: tuple[str, str]) -> dict[str, Any]:
         if meta.get("picture"):
             cover_path = save_thumbnail(meta["picture"], dest)
         if cover_path is None and "cover" in found:
-            with open(found["cover"], "rb") as fh:
-                cover_path = save_thumbnail(fh.read(30 * 1024 * 1024), dest)
+            data = read_sidecar("cover", whole=True)
+            cover_path = save_thumbnail(data, dest) if data else None
     except Exception:  # noqa: BLE001
         cover_path = None
     result["cover_path"] = cover_path
+    result["skipped"] = skipped
     return result

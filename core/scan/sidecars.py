@@ -7,6 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from core.scan.formats import COVER_EXTS, COVER_NAMES
+from core.scan.guard import read_regular
 from core.text import MAX_TEXT_CHARS, clean_text, decode_bytes
 
 MAX_SIDECAR_BYTES = 2 * 1024 * 1024
@@ -18,9 +19,8 @@ _HTML_TAG = re.compile(r"<[^>]{0,200}>|\{\\[^}]{0,200}\}")
 
 
 def read_text_file(path: str, limit: int = MAX_SIDECAR_BYTES) -> str:
-    """Read at most `limit` bytes of a text file of unknown encoding."""
-    with open(path, "rb") as fh:
-        return decode_bytes(fh.read(limit))
+    """Read at most `limit` bytes of a text file of unknown encoding (a FIFO or device is Refused, never waited on)."""
+    return decode_bytes(read_regular(path, limit))
 
 
 def parse_lrc(text: str) -> str:

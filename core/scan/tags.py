@@ -34,6 +34,8 @@ CANONICAL = {
 _LOOKUP = {raw: canon for canon, raws in CANONICAL.items() for raw in raws}
 _PICTURE_KEYS = ("apic", "covr", "metadata_block_picture", "wm/picture", "cover art (front)", "pic")
 _YEAR = re.compile(r"(1[5-9]\d\d|20\d\d)")
+MAX_TAGS_READ = 2000  # tags looked at per file (a file can hold millions)
+MAX_EXTRA_TAGS = 200  # non-standard tags stored per file
 
 
 def _raw_key(key: str) -> str:
@@ -118,6 +120,11 @@ def read_tags(path: str) -> dict[str, Any]:
     Returns {"tags": {canonical: text}, "extra": {raw_key: text}, "facts": {...}, "picture": bytes|None,
     "mime": str}.
     """
+    return read_tags_counted(path)[0]
+
+
+def read_tags_counted(path: str) -> tuple[dict[str, Any], int]:
+    """read_tags(path), and how many tags it left out (past MAX_TAGS_READ, or non-standard past MAX_EXTRA_TAGS)."""
     audio = _open(path)
     if audio is None:
         raise ValueError("not a recognised audio/video container")
@@ -133,7 +140,8 @@ def read_tags(path: str) -> dict[str, Any]:
             items = list(audio.tags.items())
         except Exception:  # noqa: BLE001 - some tag containers are not mappings
             items = []
-    for key, value in items[:2000]:
+    dropped = max(0, len(items) - MAX_TAGS_READ)  # tags past the limits are not stored: counted, and reported
+    for key, value in items[:MAX_TAGS_READ]:
         raw = _raw_key(key)
         if raw.startswith(_PICTURE_KEYS):
             if picture is None:
@@ -145,8 +153,11 @@ def read_tags(path: str) -> dict[str, Any]:
         canon = _LOOKUP.get(raw)
         if canon and canon not in tags:
             tags[canon] = text
-        elif not canon and len(extra) < 200:
-            extra[clean_text(key, 200)] = text[:5000]
+        elif not canon:
+            if len(extra) < MAX_EXTRA_TAGS:
+                extra[clean_text(key, 200)] = text[:5000]
+            else:
+                dropped += 1
     info = getattr(audio, "info", None)
     facts = {
         "duration": _float(getattr(info, "length", None)),
@@ -156,7 +167,7 @@ def read_tags(path: str) -> dict[str, Any]:
         "codec": clean_text(getattr(info, "codec", "") or "", 50) or None,
     }
     mime = (audio.mime or [""])[0] if getattr(audio, "mime", None) else ""
-    return {"tags": tags, "extra": extra, "facts": facts, "picture": picture, "mime": mime}
+    return {"tags": tags, "extra": extra, "facts": facts, "picture": picture, "mime": mime}, dropped
 
 
 def _float(v: Any) -> float | None:
