@@ -531,6 +531,7 @@ class Library:
         "embed": Changes(details=True),
         "rebuild_neighbours": Changes(details=True),
         "record_play": Changes(plays=True),
+        "create_playlist": Changes(playlists=True),
         "rate": Changes(ratings=True),
         "import_history": Changes(plays=True, playlists=True),
         "forget_history": Changes(plays=True, ratings=True),
@@ -630,6 +631,16 @@ class Library:
         ids = history.playlist_item_ids(conn, playlist_id)
         rows = q.items_by_ids(conn, ids)
         return [q.media_item(rows[i]) for i in ids if i in rows]
+
+    def create_playlist(self, name: str, item_ids: list[int] | tuple[int, ...] = (),
+                        profile: str | None = None) -> int:
+        """A new playlist of these items (in this order); returns its id."""
+        from core.db import history
+
+        prof = profile or self.settings.profile
+        with self.store.write() as conn:
+            history.ensure_profile(conn, prof)
+            return history.add_playlist(conn, name.strip(), prof, "user", "", list(item_ids))
 
 
 

@@ -29,6 +29,7 @@ from ui.ops import Ops
 from ui.pages import FailuresView, HistoryView, PlaylistsView, SearchView
 from ui.player import Player
 from ui.player_bar import PlayerBar, VideoPage
+from ui.queue_panel import QueuePanel
 from ui.thumbs import Thumbnails
 from ui.welcome import WelcomeView
 from ui.window_actions import WindowActions
@@ -100,6 +101,9 @@ class MainWindow(WindowActions, QMainWindow):
         self.split.addWidget(self.pages)
         self.split.addWidget(self.detail)
         self.split.setStretchFactor(0, 3)
+        self.queue_panel = QueuePanel(self.player, library, self.ops)  # beside the player, shown from its bar
+        self.queue_panel.hide()
+        self.split.addWidget(self.queue_panel)
         self.split.setStretchFactor(1, 1)
         self.split.setSizes([900, 320])
         self.split.setHandleWidth(1)
@@ -174,9 +178,12 @@ class MainWindow(WindowActions, QMainWindow):
         self.work.progress.connect(self._stage_progress)
         self.work.finished.connect(self._work_finished)
         self.health_banner.failed.connect(self.library_unsafe)
+        self.player_bar.queue_button.toggled.connect(self.show_queue)
+        self.queue_panel.said.connect(self.say)
+        self.queue_panel.item_selected.connect(self.select_item)
         # One "library changed" signal: every screen decides for itself whether what it shows changed.
         for screen in (self, self.music, self.videos, self.for_you, self.history, self.playlists,
-                       self.failures_view, self.detail):
+                       self.failures_view, self.detail, self.queue_panel):
             self.ops.changed.connect(screen.library_changed)
 
     def _shortcuts(self) -> None:

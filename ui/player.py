@@ -12,18 +12,20 @@ bounded timer (`shutdown`).
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import Q_ARG, QEventLoop, QMetaObject, QObject, Qt, QTimer, QUrl, Signal
 
 from core.errors import plain_error
-from core.models import PlayEvent
+from core.models import FAILED, PlayEvent, skip_window
 from ui.ops import Ops
 
 TEARDOWN_MS = 3000  # closing waits at most this long for the playback threads to stop
 RESUME_MIN_S = 30.0  # remember where a video stopped only after this much
-SKIP_BEFORE = 0.5  # leaving a track before half of it (and before it ends) counts as a skip
+SAME_ACTION_S = 1.0  # the same list started again this soon, before a sound played: one action (double-click)
+REPEAT_MODES = ("off", "all", "one")
 
 
 @dataclass
@@ -37,30 +39,50 @@ class NowPlaying:
     path: str
     duration: float
     started_at: float
-    played_s: float = 0.0
+    played_s: float = 0.0  # heard: position advanced by playing, seeks left out
     last_pos_s: float = 0.0
     max_pos_s: float = 0.0
+    resumed: bool = False  # started where it stopped last time (leaving it is never a skip)
+    failed: str = ""  # why it could not be played ("" while it plays)
+    auto: bool = False  # reached by playing on (the end of the previous item), not picked
 
     def completion(self) -> float:
+        """How far into the item playback got, 0..1 (for resume points)."""
         return min(1.0, self.max_pos_s / self.duration) if self.duration > 0 else 0.0
+
+    def share_heard(self) -> float:
+        """The share of the item heard, 0..1."""
+        return min(1.0, self.played_s / self.duration) if self.duration > 0 else 0.0
+
+    @property
+    def started(self) -> bool:
+        """Whether any of it played (a failed or never-started item is not a play)."""
+        return not self.failed and (self.played_s > 0 or self.max_pos_s > 0)
 
 
 class Player(QObject):
-    """Plays a queue of library items and turns what happened into PlayEvents via library.record_play."""
+    """Plays a queue of library items and turns what happened into PlayEvents via library.record_play.
+
+    What counts as a play (docs/ARCHITECTURE.md): an item that never started or failed is no play (a
+    failure is recorded with outcome FAILED, which no recommender reads); leaving an item for another
+    within `core.models.skip_window` is a skip; any longer listen is a play weighted by the share heard.
+    One user action is one event: an item closed before any of it played records nothing."""
 
     now_playing = Signal(object)  # NowPlaying | None
     position = Signal(float, float)  # seconds, duration
     state = Signal(bool)  # playing?
     problem = Signal(str)  # plain words
     queue_changed = Signal()
+    repeat_changed = Signal(str)
 
     def __init__(self, library, ops: Ops, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.library = library
         self.ops = ops
         self.queue: list[int] = []
-        self.index = -1
+        self.index = -1  # the queue row of the current item (or of the last one played)
         self.current: NowPlaying | None = None
+        self.repeat = "off"
         self.volume = 0.8
         self.start_media = True  # tests turn this off and drive positions themselves
         self._media = None
@@ -68,6 +90,7 @@ class Player(QObject):
         self.video_output = None  # a QVideoWidget, attached when the QMediaPlayer exists
         self._pending_seek: float | None = None
         self._closed = False
+        self._source = ""  # the path last handed to the QMediaPlayer
 
     @property
     def media(self):
@@ -80,7 +103,7 @@ class Player(QObject):
             self.audio = QAudioOutput(self)  # with no audio device Qt plays silently; nothing depends on it
             self.audio.setVolume(self.volume)
             self._media.setAudioOutput(self.audio)
-            self._media.positionChanged.connect(lambda ms: self.on_position(ms / 1000.0))
+            self._media.positionChanged.connect(self._media_position)
             self._media.durationChanged.connect(self._duration_changed)
             self._media.mediaStatusChanged.connect(self._status_changed)
             self._media.playbackStateChanged.connect(
@@ -103,22 +126,117 @@ class Player(QObject):
             return
         QMetaObject.invokeMethod(self.media, slot, Qt.ConnectionType.QueuedConnection, *args)
 
+    def _is_current_source(self) -> bool:
+        """Whether what the QMediaPlayer reports is about the current item (setSource is queued: reports
+        about the previous file can still arrive after the next one was asked for)."""
+        cur = self.current
+        if cur is None:
+            return False
+        if self._media is None:
+            return True  # test hooks drive the player without a QMediaPlayer
+        return self._media.source() == QUrl.fromLocalFile(cur.path)
+
     # ----- queue ------------------------------------------------------------------------------
     def play_items(self, item_ids: list[int], start: int = 0) -> None:
-        """Replace the queue and play from `start`."""
+        """Replace the queue and play from `start`. The same list started again before any of it played
+        (a double-click also "activates" the row) is the same action: it changes nothing."""
+        cur = self.current
+        if cur is not None and not cur.started and not cur.failed and list(item_ids) == self.queue and \
+                start == self.index and time.time() - cur.started_at < SAME_ACTION_S:
+            return
         self.queue = list(item_ids)
+        self.index = -1
         self.queue_changed.emit()
-        self._play_index(start, reason="replaced")
+        self._play_index(start)
 
     def enqueue(self, item_ids: list[int]) -> None:
+        """Add items at the end of the queue (and play the first when nothing plays)."""
         self.queue.extend(item_ids)
         self.queue_changed.emit()
+        if self.current is None and item_ids:
+            self._play_index(len(self.queue) - len(item_ids))
+
+    def play_next(self, item_ids: list[int]) -> None:
+        """Put items right after the current one (play them at once when nothing plays)."""
+        if not item_ids:
+            return
+        at = self.index + 1 if self.current is not None else max(self.index + 1, 0)
+        self.queue[at:at] = list(item_ids)
+        self.queue_changed.emit()
         if self.current is None:
-            self._play_index(len(self.queue) - len(item_ids), reason="replaced")
+            self._play_index(at)
+
+    def jump(self, row: int) -> None:
+        """Play the item at queue row `row` (leaving the current one). The row that was just asked for,
+        asked again before any of it played, is the same action."""
+        cur = self.current
+        if cur is not None and row == self.current_row() and not cur.started and not cur.failed and \
+                time.time() - cur.started_at < SAME_ACTION_S:
+            return
+        if 0 <= row < len(self.queue):
+            self._play_index(row)
+
+    def move(self, rows: list[int], to: int) -> None:
+        """Move the items at `rows` (in their order) so that they come before row `to` of today's queue."""
+        rows = sorted({r for r in rows if 0 <= r < len(self.queue)})
+        if not rows:
+            return
+        tagged = list(enumerate(self.queue))
+        moving = [tagged[r] for r in rows]
+        keep = [t for n, t in enumerate(tagged) if n not in set(rows)]
+        at = len([n for n, _ in keep if n < to])
+        tagged = keep[:at] + moving + keep[at:]
+        self.queue = [item for _, item in tagged]
+        if self.index >= 0:
+            self.index = next(n for n, (old, _) in enumerate(tagged) if old == self.index)
+        self.queue_changed.emit()
+
+    def remove(self, rows: list[int]) -> None:
+        """Take the items at `rows` out of the queue; the item playing now stays (it is playing)."""
+        drop = {r for r in rows if 0 <= r < len(self.queue) and not (self.current is not None and r == self.index)}
+        if not drop:
+            return
+        self.index -= len([r for r in drop if r < self.index])
+        self.queue = [item for n, item in enumerate(self.queue) if n not in drop]
+        self.queue_changed.emit()
+
+    def clear(self) -> None:
+        """Empty the queue (the item playing now stays, alone)."""
+        if self.current is not None and 0 <= self.index < len(self.queue):
+            self.queue, self.index = [self.queue[self.index]], 0
+        else:
+            self.queue, self.index = [], -1
+        self.queue_changed.emit()
+
+    def shuffle(self, rng: random.Random | None = None) -> None:
+        """Shuffle what comes after the current item (the queue shows the new order: no hidden mode)."""
+        head, rest = self.queue[:self.index + 1], self.queue[self.index + 1:]
+        (rng or random).shuffle(rest)
+        self.queue = head + rest
+        self.queue_changed.emit()
+
+    def set_repeat(self, mode: str) -> None:
+        """off | all (the queue starts again after its end) | one (the current item plays again)."""
+        if mode not in REPEAT_MODES:
+            raise ValueError(f"repeat is one of {REPEAT_MODES}, not {mode!r}")
+        self.repeat = mode
+        self.repeat_changed.emit(mode)
+
+    def cycle_repeat(self) -> str:
+        """off -> all -> one -> off."""
+        self.set_repeat(REPEAT_MODES[(REPEAT_MODES.index(self.repeat) + 1) % len(REPEAT_MODES)])
+        return self.repeat
+
+    def current_row(self) -> int | None:
+        """The queue row of the item playing now, or None."""
+        return self.index if self.current is not None and 0 <= self.index < len(self.queue) else None
 
     def next(self) -> None:
+        """Leave the current item for the next one (after the last: the first with repeat all, else stop)."""
         if self.index + 1 < len(self.queue):
-            self._play_index(self.index + 1, reason="next")
+            self._play_index(self.index + 1)
+        elif self.repeat == "all" and self.queue:
+            self._play_index(0)
         else:
             self.stop()
 
@@ -126,9 +244,22 @@ class Player(QObject):
         if self.current and self.current.last_pos_s > 3:
             self.seek(0)
         elif self.index > 0:
-            self._play_index(self.index - 1, reason="next")
+            self._play_index(self.index - 1)
 
-    def _play_index(self, index: int, reason: str) -> None:
+    def _play_on(self) -> None:
+        """The current item ended (or could not be played on the way): what comes next, by itself."""
+        if self.repeat == "one" and 0 <= self.index < len(self.queue):
+            self._play_index(self.index, "auto")
+        elif self.index + 1 < len(self.queue):
+            self._play_index(self.index + 1, "auto")
+        elif self.repeat == "all" and self.queue:
+            self._play_index(0, "auto")
+        else:
+            self.stop()
+
+    def _play_index(self, index: int, reason: str = "picked") -> None:
+        """Leave the current item (recording what happened) and play queue row `index`; `reason` "auto":
+        reached by playing on, not picked."""
         self.finish_current(ended=False)
         if self._closed or not 0 <= index < len(self.queue):
             return
@@ -142,12 +273,18 @@ class Player(QObject):
             return
         subtitle = item.artist or item.album or item.genre or ""
         self.current = NowPlaying(item_id, item.title, subtitle, item.kind, path, float(item.duration or 0.0),
-                                  time.time())
+                                  time.time(), auto=reason == "auto")
         self._pending_seek = self._resume_point(item_id) if item.kind == "video" else None
+        self.current.resumed = bool(self._pending_seek)
         if self.start_media and not self._closed:  # off (tests): no QMediaPlayer is created or fed at all
-            self._control("setSource", Q_ARG(QUrl, QUrl.fromLocalFile(path)), create=True)
+            if path == self._source and self._media is not None:
+                self._control("setPosition", Q_ARG("qint64", 0))  # the same file again (repeat one)
+            else:
+                self._control("setSource", Q_ARG(QUrl, QUrl.fromLocalFile(path)), create=True)
+            self._source = path
             self._control("play")
         self.now_playing.emit(self.current)
+        self.queue_changed.emit()  # the current row moved
 
     def _resume_point(self, item_id: int) -> float | None:
         try:
@@ -160,7 +297,7 @@ class Player(QObject):
     def toggle(self) -> None:
         if self.current is None:
             if self.queue:
-                self._play_index(max(self.index, 0), reason="replaced")
+                self._play_index(max(self.index, 0))
             return
         if not self.start_media:
             return
@@ -170,6 +307,7 @@ class Player(QObject):
         self.finish_current(ended=False, moved_on=False)
         self._control("stop")
         self.now_playing.emit(None)
+        self.queue_changed.emit()
 
     def seek(self, seconds: float) -> None:
         if self.current:
@@ -187,9 +325,11 @@ class Player(QObject):
 
     # ----- what happened ----------------------------------------------------------------------
     def on_position(self, seconds: float) -> None:
-        """Accumulate played time from position updates (jumps over 2 s are seeks, not playing)."""
+        """Accumulate played time from position updates (jumps over 2 s are seeks, not playing). The test
+        hook: QMediaPlayer's reports come through `_media_position`. A failed item plays nothing: Qt's
+        clock runs on after a decoder error, and that is not listening."""
         cur = self.current
-        if cur is None:
+        if cur is None or cur.failed:
             return
         delta = seconds - cur.last_pos_s
         if 0 < delta <= 2.0:
@@ -198,8 +338,12 @@ class Player(QObject):
         cur.max_pos_s = max(cur.max_pos_s, seconds)
         self.position.emit(seconds, cur.duration)
 
+    def _media_position(self, ms: int) -> None:
+        if not self._closed and self._is_current_source():
+            self.on_position(ms / 1000.0)
+
     def _duration_changed(self, ms: int) -> None:
-        if self._closed:
+        if self._closed or not self._is_current_source():
             return
         if self.current and ms > 0:
             self.current.duration = ms / 1000.0
@@ -210,37 +354,67 @@ class Player(QObject):
             self._pending_seek = None
 
     def _status_changed(self, status) -> None:
-        if self._closed:
+        if self._closed or not self._is_current_source():
             return
         if status == self._states.MediaStatus.EndOfMedia:
             self.finish_current(ended=True)
-            self.next()
-        elif status == self._states.MediaStatus.InvalidMedia and self.current:
-            self.problem.emit(f"Encore cannot play “{self.current.title}”: the file is damaged or in a "
-                              "format this system has no decoder for.")
+            self._play_on()
+        elif status == self._states.MediaStatus.InvalidMedia:
+            self.cannot_play("the file is damaged or in a format this system has no decoder for")
 
     def _error(self, _error, text: str) -> None:
-        if self.current and not self._closed:
-            self.problem.emit(f"Could not play “{self.current.title}”: {text or 'unknown playback error'}.")
+        if not self._closed and self._is_current_source():
+            self.cannot_play(text or "unknown playback error")
+
+    def cannot_play(self, why: str) -> None:
+        """The current item cannot be played: say so once, record a failure (not a play) and go on with
+        the next item when playback reached it by itself; a picked item stops there."""
+        cur = self.current
+        if cur is None or cur.failed:
+            return
+        cur.failed = why
+        self.problem.emit(f"Could not play “{cur.title}”: {why}.")
+        self.finish_current(ended=False, moved_on=False)
+        self._control("stop")
+        self._control("setSource", Q_ARG(QUrl, QUrl()))  # picking it again loads it again (and fails again)
+        self._source = ""
+        if cur.auto and self.index + 1 < len(self.queue):
+            self._play_on()
+        else:
+            self.now_playing.emit(None)
+            self.queue_changed.emit()
 
     def finish_current(self, ended: bool, moved_on: bool = True) -> PlayEvent | None:
-        """Close the current play: record a PlayEvent (and a resume point for videos). Leaving an item
-        early for another one (`moved_on`) is a skip; stopping or quitting is not."""
+        """Close the current play and record what happened (and a resume point for videos):
+        - failed: a failure event (outcome FAILED), never a play;
+        - nothing of it played (a double-click's first click, a file that never started): no event;
+        - ended: a full play; left for another item (`moved_on`) within the skip window: a skip;
+        - otherwise a partial play, completed = the share heard (stopping in the first second: nothing)."""
         cur, self.current = self.current, None
         if cur is None:
             return None
+        profile = self.library.settings.profile
+        if cur.failed:
+            event = PlayEvent(item_id=cur.item_id, started_at=cur.started_at, seconds=0.0, completed=0.0,
+                              skipped=False, source="player", profile=profile, outcome=FAILED)
+            self.ops.run("record failure", self.library.record_play, event=event, on_error=self._record_failed)
+            return event
+        if not cur.started:
+            return None
         if ended:
             cur.max_pos_s = max(cur.max_pos_s, cur.duration)
-        completed = 1.0 if ended else cur.completion()
-        skipped = moved_on and not ended and completed < SKIP_BEFORE
-        if cur.played_s < 1.0 and not skipped and not ended:  # a click-through, not a play
-            return None
+            completed, skipped = 1.0, False
+        else:
+            completed = cur.share_heard()
+            skipped = moved_on and not cur.resumed and cur.played_s < skip_window(cur.duration)
+            if not moved_on and cur.played_s < 1.0:  # stopped at once: not a play, and stopping is no skip
+                return None
         event = PlayEvent(item_id=cur.item_id, started_at=cur.started_at, seconds=round(cur.played_s, 2),
-                          completed=round(completed, 3), skipped=skipped, source="player",
-                          profile=self.library.settings.profile)
+                          completed=round(completed, 3), skipped=skipped, source="player", profile=profile)
         self.ops.run("record play", self.library.record_play, event=event, on_error=self._record_failed)
         if cur.kind == "video":
-            keep = cur.last_pos_s if (cur.last_pos_s > RESUME_MIN_S and completed < 0.95) else None
+            position = cur.completion()
+            keep = cur.last_pos_s if (cur.last_pos_s > RESUME_MIN_S and position < 0.95 and not ended) else None
             self.ops.run("resume point", self.library.set_resume_position, ref=cur.item_id, seconds=keep,
                          on_error=lambda exc: self.problem.emit(plain_error(exc, "remember where this stopped")))
         return event

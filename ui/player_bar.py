@@ -1,9 +1,9 @@
-"""The player bar (transport, seek, volume, like, queue) and the video page."""
+"""The player bar (transport, seek, volume, like, the queue panel's button) and the video page."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QSlider, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
 
 from ui.icons import icon
 from ui.player import NowPlaying, Player
@@ -25,7 +25,7 @@ class PlayerBar(QWidget):
         self.play_button.setIconSize(QSize(30, 30))
         self.prev_button.setToolTip("Previous")
         self.play_button.setToolTip("Play / pause (Space)")
-        self.next_button.setToolTip("Next (counts as a skip when you leave early)")
+        self.next_button.setToolTip("Next (leaving in the first 30 seconds or fifth of an item counts as a skip)")
         self.play_button.setObjectName("playButton")
         self.prev_button.clicked.connect(player.previous)
         self.play_button.clicked.connect(player.toggle)
@@ -54,10 +54,9 @@ class PlayerBar(QWidget):
         self.volume.setToolTip("Volume")
         self.volume.valueChanged.connect(lambda v: player.set_volume(v / 100))
         self.queue_button = QToolButton(text="Queue")
-        self.queue_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.queue_menu = QMenu(self)
-        self.queue_button.setMenu(self.queue_menu)
-        self.queue_menu.aboutToShow.connect(self._fill_queue)
+        self.queue_button.setCheckable(True)  # shows the queue panel beside the player (main window)
+        self.queue_button.setToolTip("Show the queue: reorder, remove, shuffle, repeat, save as a playlist")
+        player.queue_changed.connect(self._queue_size)
         row = QHBoxLayout(self)
         row.setContentsMargins(10, 6, 10, 6)
         for w in (self.prev_button, self.play_button, self.next_button):
@@ -121,18 +120,9 @@ class PlayerBar(QWidget):
         self.like_button.setText("♥" if liked else "♡")
         self.player.like(cur.item_id, "like" if liked else "none")
 
-    def _fill_queue(self) -> None:
-        self.queue_menu.clear()
-        start = max(self.player.index, 0)
-        for offset, item_id in enumerate(self.player.queue[start:start + 20]):
-            try:
-                label = self.player.library.item(item_id).title
-            except LookupError:
-                continue
-            action = self.queue_menu.addAction(("▶ " if offset == 0 and self.player.current else "") + label)
-            action.triggered.connect(lambda _c=False, i=start + offset: self.player._play_index(i, "next"))
-        if self.queue_menu.isEmpty():
-            self.queue_menu.addAction("The queue is empty").setEnabled(False)
+    def _queue_size(self) -> None:
+        n = len(self.player.queue)
+        self.queue_button.setText(f"Queue ({n:,})" if n else "Queue")
 
 
 class VideoPage(QWidget):

@@ -116,6 +116,18 @@ class WindowActions:
         elif self.pages.currentWidget() is self.video_page:
             self.pages.setCurrentWidget(getattr(self, "_page_before_video", None) or self.music)
 
+    def show_queue(self, shown: bool = True) -> None:
+        """The queue panel beside the player (the player bar's Queue button)."""
+        self.queue_panel.setVisible(shown)
+        if shown:
+            sizes = self.split.sizes()
+            if len(sizes) == 3 and sizes[2] < self.queue_panel.minimumWidth():
+                width = max(self.queue_panel.minimumWidth(), 320)
+                self.split.setSizes([max(sizes[0] - width, 300), sizes[1], width])
+            self.queue_panel.sync()
+        if self.player_bar.queue_button.isChecked() != shown:
+            self.player_bar.queue_button.setChecked(shown)
+
     def like_current(self) -> None:
         if self.player.current is not None:
             self.player_bar._like()
@@ -271,7 +283,8 @@ class WindowActions:
         self.library.delete_all_data()
         self.library = Library(data_dir, integrity="background")
         for holder in (self, self.player, self.work, self.detail, self.for_you, self.history, self.playlists,
-                       self.failures_view, self.music.model, self.videos.model):
+                       self.failures_view, self.music.model, self.videos.model, self.queue_panel,
+                       self.queue_panel.model):
             holder.library = self.library
         for view in (self.music, self.videos):
             view.model.reload_now()

@@ -15,6 +15,9 @@ from typing import Any
 from core.db.chunked import select_in
 
 PlayRow = tuple[int, float, float, int]  # (item_id, started_at, completed, skipped)
+# Every reader of plays reads only what was heard: failed plays and repeated rows (migration 0008) stay
+# stored for the record and are never a play, a skip or part of a listening session.
+PLAYED = "outcome = 'played'"
 
 
 # ----- profiles ----------------------------------------------------------------------------------
@@ -25,13 +28,30 @@ def ensure_profile(conn: sqlite3.Connection, name: str) -> None:
 
 # ----- play events: writes -----------------------------------------------------------------------
 def insert_play(conn: sqlite3.Connection, item_id: int, profile: str, started_at: float, seconds: float,
-                completed: float, skipped: bool, source: str) -> int:
-    """Store one play event; returns its id."""
+                completed: float, skipped: bool, source: str, outcome: str = "played") -> int:
+    """Store one play event (outcome 'failed': a play that could not happen, read by no recommender)."""
     cur = conn.execute(
-        "INSERT INTO play_events (item_id, profile, started_at, seconds, completed, skipped, source) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (item_id, profile, float(started_at), float(seconds), float(completed), int(bool(skipped)), source))
+        "INSERT INTO play_events (item_id, profile, started_at, seconds, completed, skipped, source, outcome) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (item_id, profile, float(started_at), float(seconds), float(completed), int(bool(skipped)), source, outcome))
     return int(cur.lastrowid or 0)
+
+
+def play_near(conn: sqlite3.Connection, item_id: int, profile: str, started_at: float,
+              within_s: float) -> sqlite3.Row | None:
+    """The event of this item and profile that started within `within_s` of `started_at` (the same user
+    action recorded twice), or None: id, started_at, seconds, skipped, outcome."""
+    return conn.execute(
+        "SELECT id, started_at, seconds, skipped, outcome FROM play_events WHERE item_id = ? AND profile = ? "
+        "AND started_at BETWEEN ? AND ? ORDER BY ABS(started_at - ?) LIMIT 1",
+        (item_id, profile, started_at - within_s, started_at + within_s, started_at)).fetchone()
+
+
+def update_play(conn: sqlite3.Connection, event_id: int, seconds: float, completed: float, skipped: bool,
+                outcome: str) -> None:
+    """Replace what one stored event says happened (a repeat of the same action that heard more)."""
+    conn.execute("UPDATE play_events SET seconds = ?, completed = ?, skipped = ?, outcome = ? WHERE id = ?",
+                 (float(seconds), float(completed), int(bool(skipped)), outcome, event_id))
 
 
 def has_play_at(conn: sqlite3.Connection, item_id: int, profile: str, started_at: float) -> bool:
@@ -44,13 +64,13 @@ def has_play_at(conn: sqlite3.Connection, item_id: int, profile: str, started_at
 def recent_plays(conn: sqlite3.Connection, profile: str, limit: int) -> list[PlayRow]:
     """The profile's last `limit` play events, newest first: (item_id, started_at, completed, skipped)."""
     return [tuple(r) for r in conn.execute(  # type: ignore[misc]
-        "SELECT item_id, started_at, completed, skipped FROM play_events WHERE profile = ? "
-        "ORDER BY started_at DESC LIMIT ?", (profile, limit))]
+        "SELECT item_id, started_at, completed, skipped FROM play_events WHERE profile = ? AND " + PLAYED
+        + " ORDER BY started_at DESC LIMIT ?", (profile, limit))]
 
 
 def play_times(conn: sqlite3.Connection, profile: str, since: float | None = None) -> list[tuple[int, float, int]]:
     """Every play of a profile (from `since` on), oldest first: (item_id, started_at, skipped)."""
-    sql = "SELECT item_id, started_at, skipped FROM play_events WHERE profile = ?"
+    sql = "SELECT item_id, started_at, skipped FROM play_events WHERE profile = ? AND " + PLAYED
     params: list[Any] = [profile]
     if since is not None:
         sql += " AND started_at >= ?"
@@ -62,14 +82,15 @@ def plays_up_to(conn: sqlite3.Connection, profile: str, t: float, limit: int) ->
     """The profile's last `limit` plays that started at or before `t`, newest first (ties: newest row
     first): (item_id, started_at, skipped)."""
     return [tuple(r) for r in conn.execute(  # type: ignore[misc]
-        "SELECT item_id, started_at, skipped FROM play_events WHERE profile = ? AND started_at <= ? "
-        "ORDER BY started_at DESC, id DESC LIMIT ?", (profile, t, limit))]
+        "SELECT item_id, started_at, skipped FROM play_events WHERE profile = ? AND started_at <= ? AND "
+        + PLAYED + " ORDER BY started_at DESC, id DESC LIMIT ?", (profile, t, limit))]
 
 
 def all_plays(conn: sqlite3.Connection) -> list[tuple[int, str, float, int]]:
     """Every play of every profile, by profile then time: (item_id, profile, started_at, skipped)."""
     return [tuple(r) for r in conn.execute(  # type: ignore[misc]
-        "SELECT item_id, profile, started_at, skipped FROM play_events ORDER BY profile, started_at")]
+        "SELECT item_id, profile, started_at, skipped FROM play_events WHERE " + PLAYED
+        + " ORDER BY profile, started_at")]
 
 
 def play_counts(conn: sqlite3.Connection, profile: str, item_ids: Sequence[int],
@@ -77,7 +98,8 @@ def play_counts(conn: sqlite3.Connection, profile: str, item_ids: Sequence[int],
     """Plays per item of a profile (skips not counted unless `include_skips`); unplayed ids are absent."""
     skip = "" if include_skips else " AND skipped = 0"
     return {int(i): int(n) for i, n in select_in(
-        conn, "SELECT item_id, COUNT(*) FROM play_events WHERE item_id IN ({marks}) AND profile = ?" + skip
+        conn, "SELECT item_id, COUNT(*) FROM play_events WHERE item_id IN ({marks}) AND profile = ? AND "
+        + PLAYED + skip
         + " GROUP BY item_id", item_ids, after=(profile,))}
 
 
@@ -86,7 +108,7 @@ def play_totals(conn: sqlite3.Connection, profile: str) -> list[tuple[int, int, 
     (item_id, plays that were not skips, skips, last start of a play that was not a skip or None)."""
     return [(int(i), int(plays), int(skips), last) for i, plays, skips, last in conn.execute(
         "SELECT item_id, SUM(skipped = 0), SUM(skipped != 0), MAX(CASE WHEN skipped = 0 THEN started_at END) "
-        "FROM play_events WHERE profile = ? GROUP BY item_id", (profile,))]
+        "FROM play_events WHERE profile = ? AND " + PLAYED + " GROUP BY item_id", (profile,))]
 
 
 def last_played(conn: sqlite3.Connection, profile: str, item_ids: Sequence[int],
@@ -95,7 +117,8 @@ def last_played(conn: sqlite3.Connection, profile: str, item_ids: Sequence[int],
     are absent."""
     skip = "" if include_skips else " AND skipped = 0"
     return {int(i): float(t) for i, t in select_in(
-        conn, "SELECT item_id, MAX(started_at) FROM play_events WHERE item_id IN ({marks}) AND profile = ?" + skip
+        conn, "SELECT item_id, MAX(started_at) FROM play_events WHERE item_id IN ({marks}) AND profile = ? AND "
+        + PLAYED + skip
         + " GROUP BY item_id", item_ids, after=(profile,))}
 
 
@@ -103,7 +126,7 @@ def item_play_summary(conn: sqlite3.Connection, item_id: int, profile: str) -> t
     """(plays not skipped, skips, last start time of any event) of one item for a profile."""
     plays, skips, last = conn.execute(
         "SELECT COUNT(*) - COALESCE(SUM(skipped), 0), COALESCE(SUM(skipped), 0), MAX(started_at) "
-        "FROM play_events WHERE item_id = ? AND profile = ?", (item_id, profile)).fetchone()
+        "FROM play_events WHERE item_id = ? AND profile = ? AND " + PLAYED, (item_id, profile)).fetchone()
     return int(plays), int(skips), last
 
 
@@ -210,7 +233,8 @@ def play_history(conn: sqlite3.Connection, profile: str, limit: int) -> list[sql
     return conn.execute(
         "SELECT p.id, p.item_id, p.started_at, p.seconds, p.completed, p.skipped, p.source, "
         "COALESCE(NULLIF(i.title, ''), i.filename) AS title, i.artist, i.kind FROM play_events p "
-        "JOIN items i ON i.id = p.item_id WHERE p.profile = ? ORDER BY p.started_at DESC, p.id DESC LIMIT ?",
+        "JOIN items i ON i.id = p.item_id WHERE p.profile = ? AND p." + PLAYED
+        + " ORDER BY p.started_at DESC, p.id DESC LIMIT ?",
         (profile, int(limit))).fetchall()
 
 
@@ -218,7 +242,8 @@ def latest_play(conn: sqlite3.Connection, profile: str) -> tuple[int, str] | Non
     """(item id, title or file name) of the profile's most recent play that was not a skip, or None."""
     row = conn.execute(
         "SELECT i.id, COALESCE(NULLIF(i.title, ''), i.filename) FROM play_events p JOIN items i ON i.id = p.item_id "
-        "WHERE p.profile = ? AND p.skipped = 0 ORDER BY p.started_at DESC, p.id DESC LIMIT 1", (profile,)).fetchone()
+        "WHERE p.profile = ? AND p.skipped = 0 AND p." + PLAYED + " ORDER BY p.started_at DESC, p.id DESC LIMIT 1",
+        (profile,)).fetchone()
     return (int(row[0]), str(row[1])) if row else None
 
 

@@ -100,6 +100,8 @@ def clauses(reason: Reason, ev: Evidence, mentioned: set[str] | None = None) -> 
             return [f"they are often {played} together", f"they were {played} together {t}".strip()]
         return [f"it is often {played} together with {name(other)}",
                 f"it was {played} together with {name(other)} {t}".strip()]
+    if k == "same_playlist":
+        return [f"it is in a playlist with {name(other)}"] if other else []
     if k in ("similar_sound", "similar_look"):
         verb = "sounds" if k == "similar_sound" else "looks"
         feats = feature_phrases(d.get("features") or {})

@@ -14,12 +14,13 @@ from core.context import StageContext
 from core.db import history as hdb
 from core.db import neighbours as ndb
 from core.errors import UserError
-from core.models import PlayEvent
+from core.models import FAILED, PLAYED, PlayEvent
 
 RATINGS = {"like": 1, "dislike": -1, "none": 0}
 HALF_LIFE_DAYS = 180.0
 EARLIEST_PLAY = 86400.0  # 1970-01-02 UTC: an earlier start is a clock or parsing error, not a play
 FUTURE_SLACK_S = 86400.0  # a clock a day ahead is a wrong clock, not a play from the future
+SAME_ACTION_S = 2.0  # the same item started twice this close together is one action recorded twice
 
 
 def play_problem(started_at: Any, seconds: Any, now: float | None = None) -> str | None:
@@ -54,22 +55,40 @@ def completion(completed: float, seconds: float, duration: Any) -> float:
 
 def record_play(ctx: StageContext, event: PlayEvent) -> int:
     """Store one play and update the item-item neighbours it touches (incremental, no rebuild).
-    A play that cannot have happened (see `play_problem`) raises UserError and stores nothing."""
+    A play that cannot have happened (see `play_problem`) raises UserError and stores nothing.
+    An event with outcome FAILED (the file could not be played) is stored for the record only: no
+    recommender, session or count reads it. The same item started again within SAME_ACTION_S of a
+    stored event, one of the two under a second long, is the same user action recorded twice (a
+    double-click, a queue change): one row stays, the longer listen."""
     from core.recommend import neighbours
 
     problem = play_problem(event.started_at, event.seconds)
     if problem:
         raise UserError(f"not a play that can have happened ({problem}): started at {event.started_at!r}, "
                         f"{event.seconds!r} seconds; a play starts between 1970 and tomorrow and lasts 0 s or more")
+    if event.outcome not in (PLAYED, FAILED):
+        raise ValueError(f"a play's outcome is {PLAYED!r} or {FAILED!r}, not {event.outcome!r}")
     row = ctx.item_row(event.item_id)  # raises ItemNotFound
-    completed = completion(event.completed, float(event.seconds), row["duration"])
+    failed = event.outcome == FAILED
+    skipped = bool(event.skipped) and not failed
+    completed = 0.0 if failed else completion(event.completed, float(event.seconds), row["duration"])
     gap = float(ctx.settings.session_gap_minutes) * 60.0
+    start = float(event.started_at)
     with ctx.store.write() as conn:
         hdb.ensure_profile(conn, event.profile)
-        event_id = hdb.insert_play(conn, event.item_id, event.profile, float(event.started_at),
-                                   float(event.seconds), completed, bool(event.skipped), event.source)
-        if not event.skipped:
-            neighbours.add_play(conn, event.profile, event.item_id, float(event.started_at), gap)
+        same = hdb.play_near(conn, event.item_id, event.profile, start, SAME_ACTION_S)
+        if same is not None and min(float(event.seconds), float(same["seconds"])) < 1.0:
+            # one user action is one event (a double-click, a queue change): the record that heard more stands
+            if float(event.seconds) <= float(same["seconds"]) and not (same["outcome"] != PLAYED and not failed):
+                return int(same["id"])
+            hdb.update_play(conn, same["id"], float(event.seconds), completed, skipped, event.outcome)
+            if not failed and not skipped and (same["outcome"] != PLAYED or same["skipped"]):
+                neighbours.add_play(conn, event.profile, event.item_id, float(same["started_at"]), gap)
+            return int(same["id"])
+        event_id = hdb.insert_play(conn, event.item_id, event.profile, start, float(event.seconds), completed,
+                                   skipped, event.source, event.outcome)
+        if not failed and not skipped:  # only real listening makes sessions (and "played together")
+            neighbours.add_play(conn, event.profile, event.item_id, start, gap)
         return event_id
 
 

@@ -5,7 +5,9 @@ more, and because similarities are ratios, old rows never need rewriting as time
 Incremental path (each play): the new item is paired with the other items of its session, and the
 top-N neighbour rows of just those items are recomputed with the shrunk-cosine formula.
 Rebuild (after imports, or `recommend --rebuild`): every session and playlist becomes a basket and
-`cf.item_item` (local EASE by default, the benchmark's tuned method) recomputes all rows.
+`cf.item_item` (local EASE by default, the benchmark's tuned method) recomputes all rows. Playlists
+weigh PLAYLIST_WEIGHT of a session and add nothing to the stored counts: a count is how many listening
+sessions held both items, the only ground for "played together".
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ REBUILD = CFParams(method="ease", k=100, l2=50.0, pop_beta=0.1)
 SHRINK = 2.0
 MAX_BASKET = 50           # longer sessions are cut into windows of this many plays
 PRUNE_ABOVE = 2_000_000   # co-occurrence rows kept in full below this
+# A playlist (made or imported) says its items belong together, more weakly than listening to them in
+# one session does; it adds this much of a session's weight and is never counted as "played together".
+PLAYLIST_WEIGHT = 0.5
 
 
 def time_weight(t: float) -> float:
@@ -77,8 +82,9 @@ def refresh_rows(conn: sqlite3.Connection, ids: list[int], now: float | None = N
         ndb.replace_neighbours(conn, x, [(b, s, cnt) for s, b, cnt in scored if s > 0])
 
 
-def baskets(conn: sqlite3.Connection, gap_s: float) -> tuple[list[list[int]], list[float]]:
-    """Every session of every profile, and every playlist, with its time."""
+def baskets(conn: sqlite3.Connection, gap_s: float) -> tuple[list[list[int]], list[float], list[bool]]:
+    """Every listening session of every profile, and every playlist, with its time and whether it is a
+    session (real plays; playlists are only adjacency)."""
     out: list[list[int]] = []
     times: list[float] = []
     cur_profile, last = None, None
@@ -90,17 +96,20 @@ def baskets(conn: sqlite3.Connection, gap_s: float) -> tuple[list[list[int]], li
         last = t
         if not skipped:
             out[-1].append(item_id)
+    sessions = len(out)
     for created, items in hdb.playlist_baskets(conn):
         out.append(items)
         times.append(created)
     split: list[list[int]] = []
     split_t: list[float] = []
-    for b, t in zip(out, times, strict=True):  # a day-long "session" is no basket: cut it into windows
+    split_s: list[bool] = []
+    for n, (b, t) in enumerate(zip(out, times, strict=True)):  # a day-long "session": cut into windows
         for start in range(0, len(b), MAX_BASKET):
             if b[start:start + MAX_BASKET]:
                 split.append(b[start:start + MAX_BASKET])
                 split_t.append(t)
-    return split, split_t
+                split_s.append(n < sessions)
+    return split, split_t, split_s
 
 
 def _pick(M: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -116,18 +125,20 @@ def rebuild(ctx: StageContext, params: CFParams | None = None, now: float | None
     params = params or REBUILD
     gap_s = float(ctx.settings.session_gap_minutes) * 60.0
     conn = ctx.store.reader()
-    bs, times = baskets(conn, gap_s)
+    bs, times, is_session = baskets(conn, gap_s)
     ids = sorted({i for b in bs for i in b})
     index = {i: n for n, i in enumerate(ids)}
     rows = np.repeat(np.arange(len(bs)), [len(set(b)) for b in bs])
     cols = np.array([index[i] for b in bs for i in sorted(set(b))], dtype=np.int64)
     X = sp.csr_matrix((np.ones(len(cols), np.float32), (rows, cols)), shape=(len(bs), len(ids)))
     now = now or time.time()
-    decay = np.exp((np.array(times, dtype=np.float64) - now) / TAU).astype(np.float32)
-    Xd = sp.csr_matrix(sp.diags(decay) @ X)
+    session = np.array(is_session, dtype=bool)
+    decay = np.exp((np.array(times, dtype=np.float64) - now) / TAU) * np.where(session, 1.0, PLAYLIST_WEIGHT)
+    Xd = sp.csr_matrix(sp.diags(decay.astype(np.float32)) @ X)
     scale = time_weight(now)
     C = (Xd.T @ Xd).tocoo()
-    counts = (X.T @ X).tocsr()
+    Xs = sp.csr_matrix(sp.diags(session.astype(np.float32)) @ X)  # listening sessions only
+    counts = (Xs.T @ Xs).tocsr()  # "played together N times" counts sessions, never playlists
     W = item_item(Xd, params) if ids else sp.csr_matrix((0, 0))
     W = W.tocoo()
     ida = np.array(ids, dtype=np.int64)

@@ -19,6 +19,8 @@ def reason_line(reason: Reason) -> str:
     if kind == "co_played":
         n = d.get("count")
         return f"Often played with {d.get('with_title') or 'your picks'}" + (f" ({n}×)" if n else "")
+    if kind == "same_playlist":
+        return f"In a playlist with {d.get('with_title') or 'your picks'}"
     if kind in ("similar_sound", "similar_look"):
         what = "Sounds like" if kind == "similar_sound" else "Looks like"
         feats = [_FEATURE_WORDS.get(f, f.replace("_", " ")) for f in (d.get("features") or {})][:2]

@@ -39,7 +39,9 @@ def build_reasons(j: int, fresh: bool, c: Any, rows: Rows, t: Taste, conn: sqlit
     out: list[Reason] = []
     if c.co is not None and c.cf > 0:
         with_id, contrib, count = c.co
-        out.append(Reason("co_played", w.cf * contrib / max(c.cf, 1e-9) * min(1.0, c.cf),
+        # count = listening sessions that held both; a pair known only from playlists is no "played together"
+        out.append(Reason("co_played" if count >= 1 else "same_playlist",
+                          w.cf * contrib / max(c.cf, 1e-9) * min(1.0, c.cf),
                           {"with": with_id, "with_title": _title(conn, rows, with_id), "count": int(count)}))
         if mode == "because" and seed_id is not None:
             out.append(Reason("because_you_played", 0.2, {"item": seed_id, "title": _title(conn, rows, seed_id),
