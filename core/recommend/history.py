@@ -174,7 +174,8 @@ def stats(ctx: StageContext) -> dict[str, Any]:
 
 
 def show(ctx: StageContext, row: sqlite3.Row) -> dict[str, Any]:
-    """Keys added to `Library.show()`: plays, skips, rating, top co-played neighbours."""
+    """Keys added to `Library.show()`: plays, skips, rating, top co-played neighbours (listened to in the
+    same sessions; neighbours known only from shared playlists are listed apart, as same_playlist)."""
     conn = ctx.store.reader()
     profile = ctx.settings.profile
     plays, skips, last = hdb.item_play_summary(conn, row["id"], profile)
@@ -183,4 +184,6 @@ def show(ctx: StageContext, row: sqlite3.Row) -> dict[str, Any]:
     return {"history": {"plays": plays, "skips": skips, "last_played": last,
                         "rating": {1: "like", -1: "dislike"}.get(rating) if rating else None,
                         "co_played": [{"id": r[0], "title": r[3], "score": round(r[1], 4), "count": r[2]}
-                                      for r in nb]}}
+                                      for r in nb if r[2] >= 1],
+                        "same_playlist": [{"id": r[0], "title": r[3], "score": round(r[1], 4)}
+                                          for r in nb if r[2] < 1]}}

@@ -86,6 +86,8 @@ def test_playlists_are_adjacency_never_played_together(library, tmp_path):
 
     line = next(reason_line(x) for x in recs[b].reasons if x.kind == "same_playlist")
     assert line == "In a playlist with Alpha" and "played" not in line.lower()
+    shown = library.show(a)["history"]
+    assert [n["id"] for n in shown["same_playlist"]] == [b] and shown["co_played"] == []
     # listening to them in one session is "played together", with the sessions counted
     play_session(library, [a, c], time.time() - 2 * DAY)
     play_session(library, [a, c], time.time() - DAY)
