@@ -67,6 +67,7 @@ class Settings:
     analysis_timeout_s: float = 120.0
     session_gap_minutes: int = 30
     theme: str = "system"  # system | light | dark
+    include_short_clips: bool = False  # sound effects / short clips in music shelves, Radio and "more like this"
     extra: dict = field(default_factory=dict)
     problems: list[str] = field(default_factory=list, compare=False, repr=False)
 

@@ -1,9 +1,11 @@
 """Content analysis: audio features, video keyframes and visual features, plain-language descriptors.
 
 Versions live here (light import) so the queue can find stale rows without loading librosa/OpenCV.
-Bump a version when its analyser's output changes: only that stage is redone.
+Bump a version when its analyser's output changes: only that stage is redone (the class and the
+descriptors from the stored JSON, without decoding; audio/video by decoding again, most played first).
 """
 
 AUDIO_VERSION = 1
-VIDEO_VERSION = 1
-DESCRIPTOR_VERSION = 1
+VIDEO_VERSION = 2  # 2: faces per keyframe (keyframes: [{ms, phrases, faces}] in the video features)
+DESCRIPTOR_VERSION = 2  # 2: class-aware (no tempo/key for short clips and speech), no contradictory pairs
+CLASS_VERSION = 1  # item_class.classify: music | speech | sound_effect | video, from stored features + tags

@@ -1,13 +1,23 @@
 """Features -> short plain-language phrases ("slow 68 BPM", "minor key", "dark, high-contrast").
 
-Pure functions over the stored feature JSON, so a new DESCRIPTOR_VERSION re-describes the whole
-library from the database without decoding anything. Thresholds are in one table each and were
-calibrated on generated signals (tests/analysis) and the real corpus (docs/BENCHMARKS.md).
+Pure functions over the stored feature JSON and the item's class, so a new DESCRIPTOR_VERSION
+re-describes the whole library from the database without decoding anything. Thresholds are in one
+table each and were calibrated on generated signals (tests/analysis) and the real corpus
+(docs/BENCHMARKS.md).
+
+Sanity rules: tempo and key phrases only for music of at least SHORT_CLIP_S (a 2-second roar has no
+tempo worth saying, speech no key), and no two phrases of a pair in CONTRADICTIONS together (a test
+runs the describer over thousands of generated feature sets and checks every pair).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from core.analysis.item_class import SHORT_CLIP_S
+from core.db.features import MUSIC, SOUND_EFFECT, SPEECH
+from core.db.features import VIDEO as VIDEO_CLASS
 
 # Audio thresholds. Loudness is integrated LUFS (approximate BS.1770); beat strength is the
 # autocorrelation peak of the onset envelope above its median (0..1); centroid in Hz.
@@ -23,6 +33,8 @@ AUDIO = {
     "bright_hz": 2500.0, "dark_hz": 1000.0,
     "noisy_flatness": 0.25,
     "acoustic_flatness": 0.012, "acoustic_range_lu": 5.0, "acoustic_zcr": 0.12,
+    "machine_beat": 0.3,  # a beat this regular (a click track: 0.93; the soundtrack's drums: 0.23 at most)
+    # reads as programmed: not "acoustic-sounding"
     "wide_range_lu": 15.0, "compressed_range_lu": 4.0,
     "key_strength": 0.6, "key_confidence": 0.25,
     "speech": 0.7,  # a heuristic hint (pauses + syllable-rate modulation, no pulse): say it only when strong
@@ -41,22 +53,78 @@ VIDEO = {
     "black_share": 0.3,
 }
 CHROMATIC = ("red", "orange", "yellow", "green", "teal", "blue", "purple", "pink", "brown")
+# Keyframe people phrases (core.analysis.faces), and the share of keyframes an item-level phrase needs.
+PEOPLE_PHRASES = ("a crowd", "close-up of a face", "people")
+NOBODY = "nobody on screen"
+PEOPLE_SHARE = 0.25
+
+# Every phrase audio_phrases can say, but "silent".
+AUDIO_FAMILIES = (r"(slow|moderate|upbeat|fast) \d+ BPM|no steady beat|energetic|quiet( and sparse)?|loud|calm|"
+                  r"busy, percussive|noisy|bright( sound)?|dark, mellow|mellow sound|acoustic-sounding|wide dynamics|"
+                  r"steady loudness|[A-G][#b]? (major|minor)|(major|minor) key|speech(-like)?|sound effect|short clip")
+# Phrase pairs that cannot describe one item (regular expressions over whole phrases), with why.
+CONTRADICTIONS: list[tuple[str, str, str]] = [
+    (r"\d+ BPM", r"no steady beat", "a tempo needs a beat"),
+    (r"(fast|upbeat) \d+ BPM", r"calm", "fast is not calm"),
+    (r"slow \d+ BPM", r"(moderate|upbeat|fast) \d+ BPM", "one tempo"),
+    (r"energetic", r"calm|quiet|quiet and sparse", "energy"),
+    (r"busy, percussive", r"calm|quiet and sparse", "density"),
+    (r"loud", r"quiet|quiet and sparse", "level"),
+    (r"wide dynamics", r"steady loudness", "dynamics"),
+    (r"acoustic-sounding", r"noisy|steady loudness", "acoustic vs noise or a flattened, produced sound"),
+    (r"bright", r"dark, mellow", "timbre"),
+    (r"bright sound", r"mellow sound", "timbre"),
+    (r"major key", r"minor key", "mode"),
+    (r"[A-G][#b]? major", r"minor key", "mode"),
+    (r"[A-G][#b]? minor", r"major key", "mode"),
+    (r"silent", AUDIO_FAMILIES, "silence says nothing else about the sound"),
+    (r"speech|sound effect|short clip", r"\d+ BPM|no steady beat|.*\bkey|[A-G][#b]? (major|minor)",
+     "no tempo or key for speech and short clips"),
+    (r"dark(, (high|low)-contrast)?", r"bright(, (high|low)-contrast)?", "light"),
+    (r"black and white", r"muted colours|vivid colours|mostly .*", "colour"),
+    (r"muted colours", r"vivid colours", "colourfulness"),
+    (r"fast cuts", r"long takes", "editing"),
+    (r"lots of movement", r"still images", "motion"),
+    (NOBODY, "|".join(PEOPLE_PHRASES), "people"),
+]
+_CONTRADICTIONS = [(re.compile(a), re.compile(b), why) for a, b, why in CONTRADICTIONS]
 
 
-def audio_phrases(f: dict[str, Any]) -> list[str]:
-    """Plain phrases for one set of audio features (empty for no features)."""
+def contradictions(phrases: list[str]) -> list[tuple[str, str, str]]:
+    """Every (phrase, phrase, why) of `phrases` that CONTRADICTIONS forbids together."""
+    found = []
+    for a, b, why in _CONTRADICTIONS:
+        for p in phrases:
+            if a.fullmatch(p):
+                found += [(p, q, why) for q in phrases if q != p and b.fullmatch(q)]
+    return found
+
+
+def is_musical(f: dict[str, Any], item_class: str | None = None) -> bool:
+    """Whether tempo and key phrases can be supported: music (or a video's soundtrack, or not classified
+    yet) at least SHORT_CLIP_S long."""
+    if item_class in (SPEECH, SOUND_EFFECT):
+        return False
+    duration = f.get("duration")
+    return duration is None or duration >= SHORT_CLIP_S
+
+
+def audio_phrases(f: dict[str, Any], item_class: str | None = None) -> list[str]:
+    """Plain phrases for one set of audio features (empty for no features); `item_class` from item_class."""
     t = AUDIO
     if not f:
         return []
     if f.get("silent"):
         return ["silent"]
     out: list[str] = []
+    musical = is_musical(f, item_class)
     bpm, beat = f.get("tempo_bpm"), f.get("beat_strength", 0.0)
-    if bpm and beat >= t["steady_beat"]:
+    pace = ""
+    if musical and bpm and beat >= t["steady_beat"]:
         pace = "slow" if bpm < t["slow_bpm"] else "moderate" if bpm < t["moderate_bpm"] else \
             "upbeat" if bpm < t["fast_bpm"] else "fast"
         out.append(f"{pace} {round(bpm)} BPM")
-    elif f.get("onset_rate", 0) > 0 and beat < t["no_beat"]:
+    elif musical and f.get("onset_rate", 0) > 0 and beat < t["no_beat"]:
         out.append("no steady beat")
     lufs = f.get("loudness_lufs")
     onsets = f.get("onset_rate", 0.0)
@@ -70,9 +138,11 @@ def audio_phrases(f: dict[str, Any]) -> list[str]:
         out.append("quiet")
     elif lufs is not None and lufs > t["loud_lufs"]:
         out.append("loud")
-    if not energetic and onsets < t["calm_onsets"] and (lufs is None or lufs < t["energetic_lufs"] + 4):
+    quiet_sparse = "quiet and sparse" in out
+    if not energetic and pace not in ("upbeat", "fast") and onsets < t["calm_onsets"] and (
+            lufs is None or lufs < t["energetic_lufs"] + 4):
         out.append("calm")
-    elif onsets >= t["busy_onsets"]:
+    elif onsets >= t["busy_onsets"] and not quiet_sparse:
         out.append("busy, percussive")
     flat = f.get("spectral_flatness", 0.0)
     centroid = f.get("spectral_centroid_hz", 0.0)
@@ -82,20 +152,26 @@ def audio_phrases(f: dict[str, Any]) -> list[str]:
         out.append("bright")
     elif 0 < centroid < t["dark_hz"]:
         out.append("dark, mellow")
-    if flat < t["acoustic_flatness"] and f.get("dynamic_range_lu", 0) >= t["acoustic_range_lu"] \
-            and f.get("zero_crossing_rate", 1) < t["acoustic_zcr"]:
+    if musical and flat < t["acoustic_flatness"] and f.get("dynamic_range_lu", 0) >= t["acoustic_range_lu"] \
+            and f.get("zero_crossing_rate", 1) < t["acoustic_zcr"] and beat < t["machine_beat"]:
         out.append("acoustic-sounding")
     dr = f.get("dynamic_range_lu", 0.0)
     if dr >= t["wide_range_lu"]:
         out.append("wide dynamics")
     elif 0 < dr <= t["compressed_range_lu"] and lufs is not None and lufs > t["quiet_lufs"]:
         out.append("steady loudness")
-    if f.get("key") and f.get("key_strength", 0) >= t["key_strength"] and \
-            f.get("key_confidence", 0) >= t["key_confidence"]:
+    if musical and f.get("key") and f.get("mode") in ("major", "minor") and \
+            f.get("key_strength", 0) >= t["key_strength"] and f.get("key_confidence", 0) >= t["key_confidence"]:
         out.append(f"{f['key']} {f['mode']}")
         out.append(f"{f['mode']} key")
-    if f.get("speech_hint", 0) >= t["speech"]:
+    if item_class == SPEECH:
+        out.append("speech")
+    elif item_class == SOUND_EFFECT:
+        out.append("sound effect")
+    elif f.get("speech_hint", 0) >= t["speech"]:
         out.append("speech-like")
+    if item_class != SPEECH and f.get("duration") is not None and f["duration"] < SHORT_CLIP_S:
+        out.append("short clip")
     return out
 
 
@@ -139,10 +215,31 @@ def video_phrases(f: dict[str, Any]) -> list[str]:
     return out
 
 
-def describe(audio: dict[str, Any] | None, video: dict[str, Any] | None) -> list[str]:
-    """Every phrase for an item: how it looks first (videos), then how it sounds; no duplicates."""
+def people_phrases(keyframes: list[dict[str, Any]]) -> list[str]:
+    """Item-level people phrases from the keyframes' own: a phrase seen in at least PEOPLE_SHARE of them
+    (one stray detection in twelve frames is not "people"), "nobody on screen" when no keyframe has a face."""
+    framed = [k for k in keyframes if isinstance(k, dict) and isinstance(k.get("phrases"), list)]
+    if not framed:
+        return []
+    counts = {p: sum(p in k["phrases"] for k in framed) for p in PEOPLE_PHRASES}
+    if not any(counts.values()):
+        return [NOBODY]
+    return [p for p in PEOPLE_PHRASES if counts[p] and counts[p] >= PEOPLE_SHARE * len(framed)]
+
+
+SOUND_OF_VIDEO = {"bright": "bright sound", "dark, mellow": "mellow sound"}  # beside a video's look phrases
+
+
+def describe(audio: dict[str, Any] | None, video: dict[str, Any] | None, item_class: str | None = None) -> list[str]:
+    """Every phrase for an item: how it looks first (videos), then who is on screen, then how it sounds;
+    no duplicates. A video's timbre phrases say "sound" so they never read as its picture ("dark" look,
+    "bright sound")."""
     phrases: list[str] = []
-    for p in video_phrases(video or {}) + audio_phrases(audio or {}):
+    seen = video_phrases(video or {}) + people_phrases((video or {}).get("keyframes") or [])
+    heard = audio_phrases(audio or {}, VIDEO_CLASS if video and item_class in (None, MUSIC) else item_class)
+    if video:
+        heard = [SOUND_OF_VIDEO.get(p, p) for p in heard]
+    for p in seen + heard:
         if p not in phrases:
             phrases.append(p)
     return phrases

@@ -4,17 +4,21 @@ Resumable by construction: results are committed in small batches and the work l
 is still stale, so a killed run picks up where it stopped. A file that fails (cannot be decoded,
 crashes or hangs the decoder, runs out of memory) becomes a recorded failure, and is not retried
 until the file changes or the analyser version does.
+
+Order: first what needs no decoding (a new CLASS_VERSION or DESCRIPTOR_VERSION: classes and phrases
+redone from the stored JSON for the whole library, in committed batches), then the items to decode:
+the ones the caller names first (what is on screen), then the most played, then the newest.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from core.analysis import AUDIO_VERSION, VIDEO_VERSION
-from core.analysis.store import refresh_descriptors, write_result
+from core.analysis.store import refresh_stored, write_result
 from core.db import features as db
 from core.db import items as q
 from core.isolation import IsolatedPool, TaskFailure
@@ -43,8 +47,10 @@ def worker_count(ctx: StageContext) -> int:
     return max(1, configured or min(4, os.cpu_count() or 1))
 
 
-def pending_items(ctx: StageContext, retry_failed: bool = False) -> tuple[list[dict[str, Any]], int]:
-    """Items to analyse now, and how many stale ones were skipped as known failures of this version."""
+def pending_items(ctx: StageContext, retry_failed: bool = False,
+                  first: Iterable[int] = ()) -> tuple[list[dict[str, Any]], int]:
+    """Items to analyse now, in order (the ids in `first`, e.g. the visible ones; then the most played; then
+    the most recently added), and how many stale ones were skipped as known failures of this version."""
     conn = ctx.store.reader()
     failed = {q.from_db_path(r["path"]): r for r in db.analysis_failures(conn)}
     todo, skipped = [], 0
@@ -58,20 +64,28 @@ def pending_items(ctx: StageContext, retry_failed: bool = False) -> tuple[list[d
         todo.append({"id": r["id"], "path": path, "kind": r["kind"], "duration": r["duration"],
                      "size": r["size"], "mtime_ns": r["mtime_ns"],
                      "keyframe_dir": os.path.join(str(ctx.paths.keyframes), str(r["id"]))})
+    rank = {item_id: n for n, item_id in enumerate(dict.fromkeys(first))}
+    if rank:
+        todo.sort(key=lambda t: rank.get(t["id"], len(rank)))  # stable: the rest keep the SQL order
     return todo, skipped
 
 
 def analyze_pending(ctx: StageContext, progress: Callable[[Progress], None] | None = None,
-                    cancel: CancelToken | None = None, retry_failed: bool = False) -> dict[str, Any]:
-    """Analyse every stale item; returns counts {"analyzed", "failed", "skipped", "described", "seconds"}.
+                    cancel: CancelToken | None = None, retry_failed: bool = False,
+                    first: Iterable[int] = ()) -> dict[str, Any]:
+    """Analyse every stale item; returns counts {"analyzed", "failed", "skipped", "described", "classified",
+    "seconds", ...}. Classes and descriptors of a new version come first, from the stored features
+    (progress stage "describe"); then the decoding (stage "analyze"), `first` ids before the rest.
 
     Files that failed before (same size, mtime and analyser version) are skipped unless `retry_failed`.
     """
     started = time.monotonic()
     cancel = cancel or CancelToken()
-    todo, skipped = pending_items(ctx, retry_failed)
-    report: dict[str, Any] = {"analyzed": 0, "failed": 0, "skipped": skipped, "described": 0,
-                              "pending": len(todo), "cancelled": False, "seconds": 0.0, "worker_seconds": 0.0}
+    refreshed = refresh_stored(ctx, progress)
+    todo, skipped = pending_items(ctx, retry_failed, first)
+    report: dict[str, Any] = {"analyzed": 0, "failed": 0, "skipped": skipped, "described": refreshed["described"],
+                              "classified": refreshed["classified"], "pending": len(todo), "cancelled": False,
+                              "seconds": 0.0, "worker_seconds": 0.0}
     batch: list[tuple[dict[str, Any], Any]] = []
     last_flush = time.monotonic()
 
@@ -116,8 +130,6 @@ def analyze_pending(ctx: StageContext, progress: Callable[[Progress], None] | No
                 flush()
         flush()
         report["cancelled"] = cancel.cancelled
-    with ctx.store.write() as conn:
-        report["described"] = refresh_descriptors(conn)
     report["seconds"] = round(time.monotonic() - started, 3)
     report["worker_seconds"] = round(report["worker_seconds"], 3)
     report["pending"] = len(todo) - report["analyzed"] - report["failed"]

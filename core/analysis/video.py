@@ -1,4 +1,6 @@
-"""Video analysis with OpenCV: sampled frames -> scenes, 3-12 keyframes, a poster, visual features.
+"""Video analysis with OpenCV: sampled frames -> scenes, 3-12 keyframes, a poster, visual features,
+and who is on screen in each keyframe (faces.py: "close-up of a face", "people", "a crowd", "nobody on
+screen", kept with the keyframe's time in the features: keyframes [{ms, phrases, faces}]).
 
 Short clips are read sequentially, grabbing every frame but converting only every k-th (decoding
 forward is cheaper than seeking in short GOP-compressed clips). Long videos are never decoded
@@ -9,7 +11,8 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
+import tempfile
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -247,12 +250,49 @@ def choose_poster(keyframes: list[Sample], duration: float) -> Sample | None:
 
 
 def save_jpeg(image: np.ndarray, path: str) -> None:
+    """Write a JPEG atomically under a temporary name of this process's own (two analyses of the same item
+    at once, e.g. two `analyze` runs, each write their own file and rename it over `path`)."""
     import cv2
 
-    tmp = path + ".tmp.jpg"
-    if not cv2.imwrite(tmp, image, [cv2.IMWRITE_JPEG_QUALITY, 85]):
-        raise OSError(f"cannot write {path}")
-    os.replace(tmp, path)
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    if not ok:
+        raise OSError(f"cannot encode a JPEG for {path}")
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".kf-", suffix=".jpg")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.tobytes())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+STALE_TEMP_S = 3600.0  # a temporary keyframe this old was left by a killed worker
+
+
+def remove_stale_pictures(keyframe_dir: str, keep: set[str], older_than: float) -> None:
+    """Delete pictures of an earlier analysis: files not in `keep` last written before `older_than` (another
+    analysis of the same item running now wrote after that, and keeps its files), and temporary files
+    left by killed workers."""
+    try:
+        names = os.listdir(keyframe_dir)
+    except OSError:
+        return
+    now = time.time()
+    for name in names:
+        path = os.path.join(keyframe_dir, name)
+        if path in keep or not name.endswith(".jpg"):
+            continue
+        try:
+            written = os.stat(path).st_mtime
+            if (name.startswith(".kf-") and written < now - STALE_TEMP_S) or (
+                    not name.startswith(".kf-") and written < older_than):
+                os.unlink(path)
+        except OSError:
+            pass  # removed by the other analysis meanwhile
 
 
 # ----- the analysis ------------------------------------------------------------------------------
@@ -338,18 +378,36 @@ def analyze_video(path: str, keyframe_dir: str, duration_hint: float | None = No
     features = visual_features(samples, cuts_for_rate, observed, mode, duration, fps, decoded, frame_count)
     keyframes = choose_keyframes(samples, duration)
     poster = choose_poster(keyframes, duration)
+    people = keyframe_people(keyframes)
+    features["keyframes"] = [{"ms": int(round(s.t * 1000)), "phrases": phrases, "faces": faces}
+                             for s, (faces, phrases) in zip(keyframes, people, strict=True)]
 
-    shutil.rmtree(keyframe_dir, ignore_errors=True)  # a re-analysis replaces the old pictures
+    # A re-analysis replaces the old pictures: new files are renamed over old ones, and the leftovers are
+    # deleted afterwards, never the whole folder (a second analysis of this item may be writing into it).
+    started = time.time() - 1.0  # file times are coarse on some file systems
     os.makedirs(keyframe_dir, exist_ok=True)
     saved = []
-    for s in keyframes:
+    for s, (faces, phrases) in zip(keyframes, people, strict=True):
         dest = os.path.join(keyframe_dir, f"kf_{int(round(s.t * 1000)):09d}.jpg")
         save_jpeg(s.thumb, dest)
         colour = COLOUR_NAMES[int(np.argmax(s.colours))]
-        saved.append({"t": round(s.t, 3), "path": dest, "scene": s.scene, "colour": colour})
+        saved.append({"t": round(s.t, 3), "path": dest, "scene": s.scene, "colour": colour, "faces": faces,
+                      "phrases": phrases})
     poster_path = None
     if poster is not None:
         poster_path = os.path.join(keyframe_dir, "poster.jpg")
         save_jpeg(poster.thumb, poster_path)
         features["poster_t"] = round(poster.t, 3)
+    remove_stale_pictures(keyframe_dir, {k["path"] for k in saved} | {poster_path or ""}, started)
     return {"features": features, "vector": feature_vector(features), "keyframes": saved, "poster": poster_path}
+
+
+def keyframe_people(keyframes: list[Sample]) -> list[tuple[int, list[str]]]:
+    """(faces found, people phrases) of each keyframe (core.analysis.faces on its thumbnail)."""
+    from core.analysis.faces import detect_faces, people_phrases
+
+    out = []
+    for s in keyframes:
+        faces = detect_faces(s.thumb)
+        out.append((len(faces), people_phrases(faces, s.thumb.shape[0])))
+    return out

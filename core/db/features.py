@@ -59,23 +59,36 @@ def _loads(value: object) -> object:
 # An item needs (re)analysis when its own kind's features are missing, older than the analyser, or
 # older than the item itself (the scan re-extracted a changed file); a video also when the audio
 # features it did get are from an older audio analyser. One statement, so staleness is never
-# computed in Python row by row.
+# computed in Python row by row. Order: the most played items first (every profile's play rows),
+# then the most recently added, so a new analyser upgrades what the user hears before the rest.
 PENDING_SQL = """
 SELECT i.id, i.path, i.kind, i.duration, i.size, i.mtime_ns FROM items i
 LEFT JOIN audio_features a ON a.item_id = i.id
 LEFT JOIN video_features v ON v.item_id = i.id
+LEFT JOIN (SELECT item_id, COUNT(*) AS plays FROM play_events GROUP BY item_id) p ON p.item_id = i.id
 WHERE i.status = 'ok' AND (
   (i.kind = 'audio' AND (a.item_id IS NULL OR a.version < :audio OR a.analyzed_at < i.updated_at))
   OR (i.kind = 'video' AND (v.item_id IS NULL OR v.version < :video OR v.analyzed_at < i.updated_at
                             OR a.version < :audio))
 )
-ORDER BY i.id
+ORDER BY COALESCE(p.plays, 0) DESC, i.added_at DESC, i.id
 """
 
 STALE_DESCRIPTORS_SQL = """
 SELECT i.id FROM items i
 LEFT JOIN descriptors d ON d.item_id = i.id
 WHERE i.status = 'ok' AND (d.item_id IS NULL OR d.version < :descriptor)
+  AND (EXISTS (SELECT 1 FROM audio_features a WHERE a.item_id = i.id)
+       OR EXISTS (SELECT 1 FROM video_features v WHERE v.item_id = i.id))
+ORDER BY i.id
+"""
+
+# An analysed item needs its class (re)derived when it has none, an older one, or one older than the item
+# row (the scan re-read its tags: a genre of "Podcast" changes what it is).
+STALE_CLASSES_SQL = """
+SELECT i.id FROM items i
+LEFT JOIN item_classes c ON c.item_id = i.id
+WHERE i.status = 'ok' AND (c.item_id IS NULL OR c.version < :version OR c.updated_at < i.updated_at)
   AND (EXISTS (SELECT 1 FROM audio_features a WHERE a.item_id = i.id)
        OR EXISTS (SELECT 1 FROM video_features v WHERE v.item_id = i.id))
 ORDER BY i.id
@@ -90,6 +103,11 @@ def pending_analysis(conn: sqlite3.Connection, audio_version: int, video_version
 def stale_descriptor_ids(conn: sqlite3.Connection, descriptor_version: int) -> list[int]:
     """Analysed items whose descriptors are missing or older than `descriptor_version`."""
     return [r[0] for r in conn.execute(STALE_DESCRIPTORS_SQL, {"descriptor": descriptor_version})]
+
+
+def stale_class_ids(conn: sqlite3.Connection, class_version: int) -> list[int]:
+    """Analysed items whose class is missing, older than `class_version`, or older than the item's tags."""
+    return [r[0] for r in conn.execute(STALE_CLASSES_SQL, {"version": class_version})]
 
 
 def analysis_failures(conn: sqlite3.Connection) -> list[sqlite3.Row]:
@@ -187,3 +205,54 @@ def feature_signature(conn: sqlite3.Connection, kind: str) -> tuple[int, float |
     table = {"audio": "audio_features", "video": "video_features"}[kind]
     count, latest = conn.execute(f"SELECT COUNT(*), MAX(analyzed_at) FROM {table}").fetchone()
     return int(count), latest
+
+
+# ----- item classes ------------------------------------------------------------------------------
+MUSIC, SPEECH, SOUND_EFFECT, VIDEO = "music", "speech", "sound_effect", "video"
+ITEM_CLASSES = (MUSIC, SPEECH, SOUND_EFFECT, VIDEO)
+
+
+def write_item_class(conn: sqlite3.Connection, item_id: int, version: int, item_class: str, confidence: float,
+                     evidence: list[str], updated_at: float) -> None:
+    """Store (replace) what an item is (one of ITEM_CLASSES), how sure, and why in words."""
+    if item_class not in ITEM_CLASSES:
+        raise ValueError(f"unknown item class {item_class!r}")
+    conn.execute("INSERT OR REPLACE INTO item_classes (item_id, version, class, confidence, evidence, updated_at) "
+                 "VALUES (?, ?, ?, ?, ?, ?)",
+                 (item_id, version, item_class, float(confidence), json.dumps(evidence), updated_at))
+
+
+def item_classes_for(conn: sqlite3.Connection, item_ids: Iterable[int]) -> dict[int, str]:
+    """The stored class of each of these items that has one (none before analysis or in a bare database)."""
+    try:
+        return {item_id: value for item_id, value in select_in(
+            conn, "SELECT item_id, class FROM item_classes WHERE item_id IN ({marks})", list(dict.fromkeys(item_ids)))
+            if value in ITEM_CLASSES}
+    except sqlite3.OperationalError as exc:
+        if not _no_table(exc):
+            raise
+        return {}
+
+
+def item_class_record(conn: sqlite3.Connection, item_id: int) -> dict[str, Any] | None:
+    """An item's class with `confidence`, `evidence`, `version` and `updated_at`, or None."""
+    try:
+        row = conn.execute("SELECT class, confidence, evidence, version, updated_at FROM item_classes "
+                           "WHERE item_id = ?", (item_id,)).fetchone()
+    except sqlite3.OperationalError as exc:
+        if not _no_table(exc):
+            raise
+        return None
+    if row is None:
+        return None
+    evidence = _loads(row[2])
+    return {"class": row[0], "confidence": row[1], "evidence": evidence if isinstance(evidence, list) else [],
+            "version": row[3], "updated_at": row[4]}
+
+
+def effective_class(stored: str | None, kind: str | None) -> str | None:
+    """An item's class for filtering: the stored one, else "video" for a video file, else None (unknown:
+    not analysed yet, so nothing is assumed about it)."""
+    if stored in ITEM_CLASSES:
+        return stored
+    return VIDEO if kind == "video" else None

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.context import StageContext
+from core.db import features as fdb
 from core.db import items as q
 from core.db import neighbours as ndb
 from core.models import Reason, Recommendation
@@ -171,14 +172,18 @@ def recommend(ctx: StageContext, seed: int | str | None = None, mode: str = "for
         vecs = {k: v for k, v in vecs.items() if k == "text"}
     _content(vecs, hist, cands, cf_scores)
     if not cands:
-        return _fallback(conn, t, kind, limit, seed_id)
+        return _without_other_classes(conn, _fallback(conn, t, kind, limit * 2, seed_id), mode, seed_row,
+                                      ctx.settings)[:limit]
     rows = q.items_by_ids(conn, list(cands))
+    allowed = allowed_classes(conn, mode, seed_row, ctx.settings)  # music seeds: music (issue 13)
+    classes = fdb.item_classes_for(conn, list(cands))
     bask = ndb.baskets_of(conn, list(rows))
     pmax = np.log1p(ndb.max_baskets(conn))
     scored = []
     for j, c in cands.items():
         r = rows.get(j)
-        if r is None or r["status"] != "ok" or (kind and r["kind"] != kind) or j == seed_id or j in t.disliked:
+        if r is None or r["status"] != "ok" or (kind and r["kind"] != kind) or j == seed_id or j in t.disliked \
+                or (fdb.effective_class(classes.get(j), r["kind"]) not in allowed):
             continue
         if mode != "for-you" and j in hist and mode != "radio":
             continue
@@ -262,3 +267,35 @@ def _with_reasons(j, score, fresh, c: Cand, rows, t: Taste, conn, now, seed_id, 
 
     reasons = build_reasons(j, fresh, c, rows, t, conn, now, seed_id, mode, WEIGHTS, LATELY_DAYS)
     return Recommendation(item=q.media_item(rows[j]), score=round(float(score), 4), reasons=tuple(reasons))
+
+def allowed_classes(conn: sqlite3.Connection, mode: str, seed_row: sqlite3.Row | None,
+                    settings: object) -> set[str | None]:
+    """The item classes (core.db.features.ITEM_CLASSES; None = not classified yet) a mode may offer.
+
+    A seed keeps its own class: music gives music (never speech, sound effects or videos), speech gives
+    speech, a video videos. Without a seed (For you) everything but sound effects; "fits-video" gives
+    music. Sound effects / short clips join music only with the setting `include_short_clips`.
+    """
+    short_clips = bool(getattr(settings, "include_short_clips", False))
+    if mode == "fits-video":
+        seed_class: str | None = fdb.MUSIC
+    elif seed_row is not None:
+        seed_class = fdb.effective_class(fdb.item_classes_for(conn, [seed_row["id"]]).get(seed_row["id"]),
+                                         seed_row["kind"])
+    else:
+        seed_class = None
+    if seed_class is None:
+        allowed: set[str | None] = {None, fdb.MUSIC, fdb.SPEECH, fdb.VIDEO}
+    else:
+        allowed = {None, seed_class}
+    if short_clips and seed_class in (None, fdb.MUSIC):
+        allowed.add(fdb.SOUND_EFFECT)
+    return allowed
+
+
+def _without_other_classes(conn: sqlite3.Connection, recs: list[Recommendation], mode: str,
+                           seed_row: sqlite3.Row | None, settings: object) -> list[Recommendation]:
+    """`recs` less the items of a class `allowed_classes` leaves out."""
+    allowed = allowed_classes(conn, mode, seed_row, settings)
+    classes = fdb.item_classes_for(conn, [r.item.id for r in recs])
+    return [r for r in recs if fdb.effective_class(classes.get(r.item.id), r.item.kind) in allowed]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from functools import lru_cache
@@ -12,7 +13,7 @@ import numpy as np
 from core.context import StageContext
 from core.db import history
 from core.db import search as fts
-from core.db.features import audio_features_for
+from core.db.features import SOUND_EFFECT, audio_features_for, item_classes_for
 from core.db.items import items_by_ids, media_item
 from core.embed import store
 from core.models import Hit, Reason
@@ -25,6 +26,10 @@ FEATURE_BOOST = 0.3
 GENRE_BOOST = 0.15
 ARTIST_BOOST = 0.3
 UNKNOWN_YEAR_PENALTY = 0.1
+# Sound effects / short clips (item class sound_effect) rank below music for music words ("calm piano"
+# returned "tada" first): their score is multiplied by this unless the query asks for them.
+SOUND_EFFECT_WEIGHT = 0.4
+ASKS_FOR_CLIPS = re.compile(r"\b(sound ?effects?|sfx|clips?|jingles?|samples?|ringtones?|foley)\b", re.IGNORECASE)
 
 
 def _query_encoder(enc):
@@ -135,6 +140,8 @@ def search(ctx: StageContext, query: str, limit: int = 20, kind: str | None = No
         kept = [s for s in scored if keep(s, False)]
     features = _feature_matches(conn, [s.item_id for s in kept], intent.features)
     artist_key = (intent.artist or "").lower()
+    clips = set() if ASKS_FOR_CLIPS.search(query) else {
+        i for i, c in item_classes_for(conn, [s.item_id for s in kept]).items() if c == SOUND_EFFECT}
     final: list[tuple[float, Scored, dict]] = []
     for s in kept:
         row = rows[s.item_id]
@@ -149,7 +156,10 @@ def search(ctx: StageContext, query: str, limit: int = 20, kind: str | None = No
             bonus += ARTIST_BOOST
         if (intent.year_min or intent.year_max) and not row["year"]:
             bonus -= UNKNOWN_YEAR_PENALTY
-        final.append((s.score + bonus, s, matched))
+        score = s.score + bonus
+        if s.item_id in clips:
+            score = score * SOUND_EFFECT_WEIGHT if score > 0 else score - 1.0
+        final.append((score, s, matched))
     final.sort(key=lambda t: (-t[0], t[1].item_id))
     final = final[:limit]
     words = lexical.matched_words(conn, [s.item_id for _, s, _ in final], intent.words)
