@@ -104,7 +104,7 @@ class Ops(QObject):
         self.pool.setMaxThreadCount(max_threads)
         self.jobs: list[Job] = []
 
-    def run(self, name: str, fn: Callable[..., Any], *, progress: bool = False, cancel: bool = False,
+    def run(self, name: str, fn: Callable[..., Any], /, *, progress: bool = False, cancel: bool = False,
             tokens: bool = False, on_result: Callable[[Any], None] | None = None,
             on_error: Callable[[BaseException], None] | None = None,
             on_progress: Callable[[Progress], None] | None = None,

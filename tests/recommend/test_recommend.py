@@ -11,7 +11,7 @@ from core.recommend.neighbours import rebuild
 from tests.recommend.helpers import DAY, add_item, play_session, set_audio_vector, two_habits
 
 KINDS = {"co_played", "because_you_played", "similar_sound", "similar_look", "similar_text", "matches_query",
-         "liked", "popular_with_you", "not_played_lately", "same_artist", "fresh", "skip_penalty", "disliked"}
+         "liked", "popular_with_you", "not_played_lately", "same_artist", "fresh", "skip_penalty", "disliked", "same_playlist"}
 
 
 def test_two_disjoint_habits_are_followed(library):
