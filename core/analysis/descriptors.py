@@ -58,13 +58,13 @@ PEOPLE_PHRASES = ("a crowd", "close-up of a face", "people")
 NOBODY = "nobody on screen"
 PEOPLE_SHARE = 0.25
 
-# Every phrase audio_phrases can say, but "silent".
+# Every phrase audio_phrases can say, but "silent" (and "bright": a look beside a video's silent soundtrack).
 AUDIO_FAMILIES = (r"(slow|moderate|upbeat|fast) \d+ BPM|no steady beat|energetic|quiet( and sparse)?|loud|calm|"
-                  r"busy, percussive|noisy|bright( sound)?|dark, mellow|mellow sound|acoustic-sounding|wide dynamics|"
+                  r"busy, percussive|noisy|bright sound|dark, mellow|mellow sound|acoustic-sounding|wide dynamics|"
                   r"steady loudness|[A-G][#b]? (major|minor)|(major|minor) key|speech(-like)?|sound effect|short clip")
 # Phrase pairs that cannot describe one item (regular expressions over whole phrases), with why.
 CONTRADICTIONS: list[tuple[str, str, str]] = [
-    (r"\d+ BPM", r"no steady beat", "a tempo needs a beat"),
+    (r".* \d+ BPM", r"no steady beat", "a tempo needs a beat"),
     (r"(fast|upbeat) \d+ BPM", r"calm", "fast is not calm"),
     (r"slow \d+ BPM", r"(moderate|upbeat|fast) \d+ BPM", "one tempo"),
     (r"energetic", r"calm|quiet|quiet and sparse", "energy"),
@@ -78,7 +78,7 @@ CONTRADICTIONS: list[tuple[str, str, str]] = [
     (r"[A-G][#b]? major", r"minor key", "mode"),
     (r"[A-G][#b]? minor", r"major key", "mode"),
     (r"silent", AUDIO_FAMILIES, "silence says nothing else about the sound"),
-    (r"speech|sound effect|short clip", r"\d+ BPM|no steady beat|.*\bkey|[A-G][#b]? (major|minor)",
+    (r"speech|sound effect|short clip", r".* \d+ BPM|no steady beat|.*\bkey|[A-G][#b]? (major|minor)",
      "no tempo or key for speech and short clips"),
     (r"dark(, (high|low)-contrast)?", r"bright(, (high|low)-contrast)?", "light"),
     (r"black and white", r"muted colours|vivid colours|mostly .*", "colour"),

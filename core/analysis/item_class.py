@@ -75,7 +75,7 @@ def _tag_text(genre: str, tags: Iterable[tuple[str, str]]) -> tuple[str, bool, s
 
 
 def speech_cues(audio: dict[str, Any]) -> list[str]:
-    """The speech cues an item's audio features show, in words (all five: speech)."""
+    """The speech cues an item's audio features show, in words (see is_speech)."""
     t = SPEECH_CUES
     cues = []
     if audio.get("onset_rate", 0.0) >= t["min_onsets"]:
@@ -89,6 +89,16 @@ def speech_cues(audio: dict[str, Any]) -> list[str]:
     if audio.get("key_strength", 0.0) < t["max_key"]:
         cues.append("no clear key")
     return cues
+
+
+def is_speech(audio: dict[str, Any]) -> bool:
+    """Syllable-rate onsets, 3-8 Hz voice-band modulation and no clear key, and either no steady beat or
+    pauses: 4 of the 5 cues, the three core ones always (espeak-ng shows a pseudo-beat of 0.125 at times;
+    the soundtrack's busiest tracks have a clear key)."""
+    t = SPEECH_CUES
+    core = (audio.get("onset_rate", 0.0) >= t["min_onsets"] and audio.get("syllabic_modulation", 0.0) >= t["min_syllabic"]
+            and audio.get("key_strength", 0.0) < t["max_key"])
+    return core and (audio.get("beat_strength", 0.0) < t["max_beat"] or audio.get("low_energy_ratio", 0.0) >= t["min_low_energy"])
 
 
 def has_musical_structure(audio: dict[str, Any]) -> bool:
@@ -124,8 +134,8 @@ def classify(kind: str, duration: float | None, ext: str, genre: str, tags: Iter
     if audio.get("silent"):
         return ItemClass(SOUND_EFFECT, 0.7, ["silent"])
     cues = speech_cues(audio)
-    if len(cues) == len(SPEECH_CUES):
-        return ItemClass(SPEECH, 0.75, cues)
+    if is_speech(audio):
+        return ItemClass(SPEECH, 0.75 if len(cues) == len(SPEECH_CUES) else 0.6, cues)
     if not has_musical_structure(audio):
         return ItemClass(SOUND_EFFECT, 0.6, ["no steady beat, no key and no harmonic sound"])
     why = []
