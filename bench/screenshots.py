@@ -32,7 +32,11 @@ VIDEOS = [("Mountain Bike Ride", "Documentary", 2019, ((40, 140, 60), (30, 100, 
           ("City Lights Timelapse", "Documentary", 2021, ((120, 40, 20), (10, 10, 60), (0, 180, 255)),
            "Night traffic and neon over the harbour."),
           ("Ocean Waves", "Nature", 2017, ((160, 100, 20), (200, 160, 60), (230, 220, 200)),
-           "Slow waves on a quiet beach.")]
+           "Slow waves on a quiet beach."),
+          ("Coastal Drive, From the Harbour to the Lighthouse and Back Again at Dusk", "Travel", 2022,
+           tuple(((i * 40) % 256, (i * 90) % 256, (i * 150) % 256) for i in range(12)),
+           "A long drive along the coast: many scenes, so the detail pane shows many keyframes.")]
+LONG_QUERY = ("calm piano music for a long rainy evening with friends and a cup of tea " * 8)[:500]
 
 
 def beat_signal(bpm: float, freq: float, seconds: float = 6.0, sr: int = 22050):
@@ -61,14 +65,23 @@ def make_demo(root: Path) -> None:
                        tracknumber=str(n), bpm=str(bpm))
         (folder / "cover.jpg").write_bytes(jpeg_bytes(colour, size=200))
     for title, genre, year, colours, plot in VIDEOS:
-        folder = root / "Videos" / title
-        write_video(folder / f"{title.lower().replace(' ', '_')}.avi", colors=colours, seconds_each=1.5,
+        name = title.lower().replace(" ", "_").replace(",", "")[:40]
+        folder = root / "Videos" / name
+        write_video(folder / f"{name}.avi", colors=colours, seconds_each=1.5 if len(colours) < 6 else 0.8,
                     size=(160, 90))
-        (folder / f"{title.lower().replace(' ', '_')}.nfo").write_text(
+        (folder / f"{name}.nfo").write_text(
             f"<movie><title>{title}</title><plot>{plot}</plot><genre>{genre}</genre><year>{year}</year></movie>",
             encoding="utf-8")
     (root / "Music" / "Loose").mkdir(parents=True, exist_ok=True)
-    (root / "Music" / "Loose" / "broken.mp3").write_bytes(os.urandom(4096))
+    (root / "Music" / "Loose" / "broken.mp3").write_bytes(os.urandom(4096))  # unreadable: the Failures page
+    (root / "Music" / "Loose" / "empty.mp3").write_bytes(b"")
+    write_audio(root / "Music" / "Loose" / "click.wav", signal=beat_signal(120, 880, seconds=0.05))  # too short
+    # Untagged, no cover: a placeholder with its initials in the grid.
+    write_audio(root / "Music" / "Loose" / "field recording 0042.flac", signal=beat_signal(90, 300))
+    long_title = write_audio(root / "Music" / "Loose" / "long.flac", signal=beat_signal(110, 415))
+    tag_vorbis(long_title, title="A Very Long Title That Goes On Through the Night and Into the Morning Light "
+                                 "(Extended Live Version, Recorded at the Harbour Festival)",
+               artist="The Orchestra of the Northern Lights and Friends", genre="Ambient", date="2020")
 
 
 def settle(app, seconds: float = 0.3) -> None:
@@ -184,6 +197,24 @@ def main() -> None:
     window.music.select_item(ids[1])
     wait_jobs(app, window)
     shot("11-dark")
+    library.settings.theme = "light"
+    apply_theme(app, "light")
+
+    # No broken layouts in a small window: many keyframes wrap, a 500-character query is elided.
+    window.resize(1024, 700)
+    window.sidebar.setCurrentRow(1)
+    wait_jobs(app, window)
+    window.videos.set_mode("table")
+    many = [i.id for i in library.items(kind="video") if i.title.startswith("Coastal Drive")]
+    if many:
+        window.videos.select_item(many[0])
+        wait_jobs(app, window)
+    shot("12-keyframes-1024")
+    window.search_box.setText(LONG_QUERY)
+    window.search(LONG_QUERY)
+    wait_jobs(app, window)
+    shot("13-long-query-1024")
+    assert window.width() == 1024, f"the window grew to {window.width()} px"
     window.shutdown()
     print(json.dumps({"screenshots": shots, "work_dir": str(work),
                       **{k: round(v, 2) for k, v in timings.items()}}))

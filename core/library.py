@@ -578,9 +578,13 @@ class Library:
         return has_kind(self.store.reader(), kind)
 
     def item_counts(self) -> dict[str, int]:
-        """Present items per kind and the files that failed: {"audio": n, "video": m, "failed": k}."""
+        """Present items per kind and the files that failed: {"audio": n, "video": m, "failed": k}
+        (a clip too short to analyse, or a file with no sound, plays: it is no failure)."""
+        from core.failure_words import describe
+
         conn = self.store.reader()
-        return {**q.kind_counts(conn), "failed": q.failure_count(conn)}
+        failed = sum(1 for f in q.all_failures(conn) if not describe(f["stage"], f["error"]).quiet)
+        return {**q.kind_counts(conn), "failed": failed}
 
     def item_ids(self, kind: str | None = None, filter_text: str = "", sort: str = "title",
                  descending: bool = False) -> list[int]:
@@ -615,6 +619,25 @@ class Library:
         from core.db import history
 
         return history.latest_play(self.store.reader(), profile or self.settings.profile)
+
+    def failure_groups(self) -> list[dict[str, Any]]:
+        """The failures grouped by cause, in plain words (core/failure_words.py: the one place that reads
+        stored error texts): real problems first, largest group first, then the quiet groups (an
+        analysis that does not apply, e.g. a clip too short: the file plays). Each group: cause, title,
+        what, todo, quiet, files [{path, name, folder, stage, step, detail, attempts, item_id}]."""
+        from core.failure_words import grouped
+
+        return grouped(self.failures())
+
+    @staticmethod
+    def failure_words(stage: str, error: str | None, path: str = "") -> dict[str, Any]:
+        """One stored failure in plain words: cause, title, what, todo, quiet and detail (what the
+        decoder said, without class names or version marks)."""
+        import dataclasses
+
+        from core.failure_words import describe, detail
+
+        return {**dataclasses.asdict(describe(stage, error)), "detail": detail(error, path)}
 
     def playlists(self, profile: str | None = None) -> list[PlaylistInfo]:
         """The playlists of a profile (made, imported, generated), newest first."""

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QW
 
 from core.models import Progress
 from ui.upkeep_process import child_main
+from ui.widgets import plain_tip
 
 STAGE_WORDS = {"scan": "Reading files", "walk": "Looking for files", "analyze": "Listening and watching",
                "embed": "Understanding descriptions", "model": "Loading the model"}
@@ -140,6 +141,7 @@ class ProgressPanel(QWidget):
         self.current.setObjectName("progressFile")
         self.current.setMinimumWidth(120)
         self.current.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.current.setTextFormat(Qt.TextFormat.PlainText)  # a file name is file data, never markup
         self.bar = QProgressBar()
         self.bar.setFixedWidth(180)
         self.bar.setTextVisible(True)
@@ -181,7 +183,7 @@ class ProgressPanel(QWidget):
         name = p.current.rsplit("/", 1)[-1] if p.current else ""
         metrics = self.current.fontMetrics()
         self.current.setText(metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, 320))
-        self.current.setToolTip(p.current)
+        self.current.setToolTip(plain_tip(p.current))
         if p.total > 0:
             self.bar.setRange(0, p.total)
             self.bar.setValue(min(p.done, p.total))
@@ -200,3 +202,23 @@ def eta_text(eta_s: float | None) -> str:
     if eta_s < 3600:
         return f"about {int(round(eta_s / 60))} min left"
     return f"about {eta_s / 3600:.1f} h left"
+
+
+def cancelled_text(summary: dict[str, Any], stages: tuple[str, ...] = ("scan", "analyze")) -> str:
+    """What a cancelled upkeep pass kept, for the status bar: "Cancelled: scanned 120, analysed 14; the
+    rest continues next time" (scanned: files read and stored, including the unchanged ones)."""
+    done = summary.get("stages") or {}
+    scan = done.get("scan") or {}
+    analysis = done.get("analyze") or {}
+    kept = []
+    if "scan" in stages or scan:
+        scanned = sum(int(scan.get(k) or 0) for k in ("added", "updated", "moved", "reencoded", "unchanged", "failed"))
+        kept.append(f"scanned {scanned:,}")
+    if "analyze" in stages or analysis:
+        kept.append(f"analysed {int(analysis.get('analyzed') or 0):,}")
+    embedded = (done.get("embed") or {}).get("embedded") if isinstance(done.get("embed"), dict) else None
+    if embedded:
+        kept.append(f"indexed {int(embedded):,}")
+    text = "Cancelled: " + (", ".join(kept) + "; " if kept else "") + "the rest continues next time."
+    errors = list((summary.get("errors") or {}).values())
+    return " ".join([text] + [str(e) for e in errors])

@@ -33,7 +33,7 @@ def feature_chips(info: dict[str, Any]) -> list[tuple[str, str]]:
     tags = info.get("tags") or {}
     bpm = _find(audio, ("tempo_bpm", "bpm", "tempo")) or tags.get("bpm")
     try:
-        if bpm:
+        if bpm and 0 < float(bpm) < 1000:
             chips.append((f"{float(bpm):.0f} BPM", "Tempo in beats per minute"))
     except (TypeError, ValueError):
         pass
@@ -53,8 +53,11 @@ def feature_chips(info: dict[str, Any]) -> list[tuple[str, str]]:
     cuts = _find(video, ("cuts_per_minute", "cut_rate"))
     if isinstance(cuts, int | float):
         chips.append((f"{cuts:.0f} cuts/min", "How often the picture changes"))
+    shown = {text.casefold() for text, _tip in chips}
     for phrase in descriptor_phrases(info)[:10]:
-        chips.append((phrase, "How Encore describes it"))
+        if phrase.casefold() not in shown:  # "A minor" as the key chip and as a phrase: once
+            shown.add(phrase.casefold())
+            chips.append((phrase, "How Encore describes it"))
     return chips
 
 
@@ -92,3 +95,89 @@ def poster_path(info: dict[str, Any]) -> str | None:
     video = _section(info, "video")
     value = video.get("poster") or video.get("poster_path") or info.get("poster_path")
     return str(value) if value else None
+
+
+# ----- tags as a person reads them -------------------------------------------------------------------
+# Tags shown elsewhere in the pane (title line, subtitle, facts, lyrics section).
+SHOWN_ELSEWHERE = {"title", "artist", "album", "lyrics", "genre", "date", "year", "©nam", "©art", "©alb", "©gen",
+                   "©day", "©lyr", "unsyncedlyrics", "totaltracks", "tracktotal", "totaldiscs", "disctotal"}
+TAG_LABELS = {
+    "album_artist": "Album artist", "albumartist": "Album artist", "album artist": "Album artist",
+    "aart": "Album artist", "tpe2": "Album artist", "composer": "Composer", "©wrt": "Composer",
+    "tcom": "Composer", "conductor": "Conductor", "lyricist": "Lyricist", "performer": "Performer",
+    "arranger": "Arranger", "remixer": "Remixed by", "track": "Track", "tracknumber": "Track",
+    "trkn": "Track", "disc": "Disc", "discnumber": "Disc", "disk": "Disc", "comment": "Comment",
+    "©cmt": "Comment", "description": "Description", "©des": "Description", "desc": "Description",
+    "ldes": "Description", "synopsis": "Description", "plot": "Plot", "outline": "Outline",
+    "copyright": "Copyright", "cprt": "Copyright", "©cpy": "Copyright", "license": "Licence",
+    "licence": "Licence", "website": "Website", "url": "Website", "©pub": "Publisher",
+    "publisher": "Publisher", "label": "Label", "organization": "Label", "labelid": "Catalogue number",
+    "catalognumber": "Catalogue number", "bpm": "Tempo (BPM)", "tmpo": "Tempo (BPM)", "key": "Key",
+    "initialkey": "Key", "mood": "Mood", "grouping": "Grouping", "tit1": "Grouping", "©grp": "Grouping",
+    "language": "Language", "originaldate": "First released", "originalyear": "First released",
+    "subtitle": "Subtitle", "version": "Version", "show": "Show", "tvsh": "Show", "episode": "Episode",
+    "season": "Season", "director": "Director", "studio": "Studio", "actor": "Actors", "tagline": "Tagline",
+    "mpaa": "Rated", "country": "Country", "compilation": "Compilation", "work": "Work",
+    "movement": "Movement", "©wrk": "Work", "©mvn": "Movement",
+}
+TECHNICAL_TAGS = {
+    "©too", "encoder", "encodedby", "encoded_by", "encoded-by", "encoding", "encoder_settings", "ripper",
+    "tenc", "tsse", "tlen", "tdtg", "tden", "tflt", "tmed", "cpil", "pgap", "isvbr", "discid", "cddb",
+    "transcoded", "isrc", "stik", "purl", "egid", "hdvd", "akid", "apid", "cnid", "geid", "plid", "atid",
+    "sfid", "cmid", "ownr", "media", "script", "barcode", "asin", "releasestatus", "releasetype",
+    "releasecountry", "gapless", "itunes_cddb_1", "deviceconformancetemplate", "asfleakybucketpairs",
+    "major_brand", "minor_version", "compatible_brands", "creation_time", "handler_name", "vendor_id",
+    "totaltime", "length", "duration", "mcdi", "ufid", "rating", "playcount", "soar", "soal", "sonm", "soaa",
+    "soco", "sosn",
+}
+_TECHNICAL_PREFIXES = ("musicbrainz", "replaygain", "itun", "acoustid", "discogs", "wm/", "wmfsdk", "priv:",
+                       "txxx:", "----:", "popm", "geob", "apic", "uslt:", "comm:", "tso", "r128_", "encod")
+
+
+def is_technical(key: str) -> bool:
+    """Whether a tag is bookkeeping of the tools that made the file (encoder, ids, gains, sort keys)."""
+    k = key.strip().casefold()
+    if k in TAG_LABELS or k in SHOWN_ELSEWHERE:
+        return False
+    if k in TECHNICAL_TAGS or k.startswith(_TECHNICAL_PREFIXES) or "sort" in k:
+        return True
+    if ":" in k or "/" in k or k.startswith("©"):
+        return True
+    return len(key) == 4 and key.isupper() and key.isalnum()  # ID3 frame ids (TENC, TLEN, TIT3…)
+
+
+def tag_label(key: str) -> str:
+    """The human label of a tag ("album_artist" -> "Album artist", "©des" -> "Description")."""
+    k = key.strip().casefold()
+    if k in TAG_LABELS:
+        return TAG_LABELS[k]
+    words = " ".join(key.replace("_", " ").split())
+    return words[:1].upper() + words[1:]
+
+
+def tag_sections(tags: dict[str, Any]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(human rows, technical rows) of (label, value): human tags under their labels ("Track 5 of 11"),
+    technical ones (encoder, ids, gains, sort keys) folded apart under their raw names."""
+    lowered = {str(k).casefold(): v for k, v in tags.items()}
+    human: dict[str, str] = {}
+    technical: list[tuple[str, str]] = []
+    for key, value in tags.items():
+        text = " ".join(str(value).split())[:300]
+        k = str(key).casefold()
+        if not text or k in SHOWN_ELSEWHERE:
+            continue
+        if is_technical(str(key)):
+            technical.append((str(key), text))
+            continue
+        label = tag_label(str(key))
+        if label == "Track" and lowered.get("totaltracks", lowered.get("tracktotal")) and "/" not in text:
+            text += f" of {lowered.get('totaltracks', lowered.get('tracktotal'))}"
+        if label == "Disc" and lowered.get("totaldiscs", lowered.get("disctotal")) and "/" not in text:
+            text += f" of {lowered.get('totaldiscs', lowered.get('disctotal'))}"
+        if label in human and text not in human[label]:  # "comment" and "©cmt": one row
+            human[label] += f"; {text}"
+        else:
+            human.setdefault(label, text)
+    order = list(dict.fromkeys(TAG_LABELS.values()))
+    rows = sorted(human.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else len(order), kv[0]))
+    return rows, sorted(technical, key=lambda kv: kv[0].casefold())

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from html import escape
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -18,12 +22,14 @@ from PySide6.QtWidgets import (
 
 from core.errors import plain_error
 from core.models import Changes
-from ui.chips import feature_chips, keyframe_paths, poster_path
+from ui.chips import feature_chips, keyframe_paths, poster_path, tag_sections
 from ui.ops import Ops
 from ui.table_model import format_duration
-from ui.widgets import Chip, EmptyState, FlowLayout
+from ui.thumbs import placeholder_pixmap
+from ui.widgets import Chip, ElidedLabel, EmptyState, FlowLayout, breakable, plain_tip
 
-HIDDEN_TAGS = {"title", "artist", "album", "lyrics", "genre", "date", "year"}
+MAX_KEYFRAMES = 12
+KEYFRAME_W = 72
 
 
 class DetailPane(QWidget):
@@ -48,15 +54,15 @@ class DetailPane(QWidget):
         self.art.setObjectName("detailArt")
         self.art.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.art.setFixedHeight(200)
-        self.title = QLabel()
+        self.art.setMinimumWidth(1)
+        self.art.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        # File data, as plain text, elided to the pane (the full text in the tooltip).
+        self.title = ElidedLabel(lines=2)
         self.title.setObjectName("detailTitle")
-        self.title.setWordWrap(True)
-        self.subtitle = QLabel()
+        self.subtitle = ElidedLabel(lines=2)
         self.subtitle.setObjectName("detailSubtitle")
-        self.subtitle.setWordWrap(True)
-        self.facts = QLabel()
+        self.facts = ElidedLabel(own_tooltip=True)
         self.facts.setObjectName("detailFacts")
-        self.facts.setWordWrap(True)
         self.play_button = QPushButton("▶ Play")
         self.play_button.setObjectName("primary")
         self.like_button = QPushButton("♡ Like")
@@ -80,20 +86,22 @@ class DetailPane(QWidget):
 
         self.chips_box = QWidget()
         self.chips = FlowLayout(self.chips_box)
-        self.keyframes = QHBoxLayout()
-        self.keyframes.setSpacing(4)
         self.keyframes_box = QWidget()
-        self.keyframes_box.setLayout(self.keyframes)
+        self.keyframes = FlowLayout(self.keyframes_box, spacing=4)  # wraps: 12 keyframes never widen the pane
         self.explanation = QLabel()
         self.explanation.setObjectName("explanation")
         self.explanation.setWordWrap(True)
-        self.explanation.setTextFormat(Qt.TextFormat.MarkdownText)  # the explainer writes *titles*
+        # The explainer writes *titles*: rendered as italics from escaped text (never as Markdown or HTML,
+        # which would render a title's own markup).
+        self.explanation.setTextFormat(Qt.TextFormat.RichText)
         self.explanation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.tags = QTextBrowser()
+        self.explanation.setMinimumWidth(1)
+        self.tags = _FitBrowser()
         self.tags.setObjectName("detailTags")
         self.tags.setOpenLinks(False)
         self.tags.setFrameShape(QFrame.Shape.NoFrame)
-        self.tags.setMinimumHeight(120)
+        self.tags.anchorClicked.connect(self._anchor)
+        self.show_technical = False  # technical tags (encoder, ids, gains) folded away until asked for
 
         body = QWidget()
         col = QVBoxLayout(body)
@@ -104,10 +112,12 @@ class DetailPane(QWidget):
         col.addWidget(self.chips_box)
         col.addWidget(self.keyframes_box)
         col.addWidget(self.explanation)
-        col.addWidget(self.tags, 1)
+        col.addWidget(self.tags)
+        col.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # it wraps instead
         scroll.setWidget(body)
         self.empty = EmptyState("Nothing selected", "Pick a track or a video to see everything Encore knows "
                                 "about it: tags, tempo and key, keyframes, and why it was suggested.")
@@ -120,16 +130,63 @@ class DetailPane(QWidget):
 
     # ----- loading ----------------------------------------------------------------------------
     def show_item(self, item_id: int, seed: int | None = None, reasons=None, explain: bool = False) -> None:
-        """Load an item in the background; with `explain` also stream an explanation."""
+        """Show an item at once (what the list knows: title, artist, art) and load the rest in the
+        background; with `explain` also stream an explanation. The previous item never stays on screen."""
         self._generation += 1
         gen = self._generation
         self.item_id = item_id
         self._seed, self._reasons = seed, reasons
         self.explanation.clear()
         self.explanation.hide()
+        self._show_known(item_id)
         self.ops.run("show", self.library.show, ref=item_id,
                      on_result=lambda info: self._loaded(gen, info, explain),
                      on_error=lambda exc: self._failed(gen, exc))
+
+    def show_nothing(self) -> None:
+        """Nothing is selected: say so (never keep showing an item that is no longer selected)."""
+        self._generation += 1
+        self.item_id = None
+        self.info = {}
+        self.empty.set_text("Nothing selected", "Pick a track or a video to see everything Encore knows "
+                            "about it: tags, tempo and key, keyframes, and why it was suggested.")
+        self.empty.show()
+        self.scroll.hide()
+
+    def follow(self, page: QWidget | None) -> None:
+        """The window switched pages: show what is selected there. Pages that can say what is selected
+        (`current_id()`) decide; on the others (For You, the video player) the pane keeps its item."""
+        current = getattr(page, "current_id", None)
+        if not callable(current):
+            return
+        item_id = current()
+        if item_id is None:
+            self.show_nothing()
+        elif item_id != self.item_id or self.scroll.isHidden():
+            self.show_item(item_id)
+
+    def _show_known(self, item_id: int) -> None:
+        """The selected item's title line and art from the list's own facts, while the rest loads."""
+        try:
+            item = self.library.item(item_id)
+        except Exception:  # noqa: BLE001 - gone or unreadable: the background load says why
+            self.show_nothing()
+            return
+        self.empty.hide()
+        self.scroll.show()
+        self.info = {}
+        self.title.setText(item.title or item.path.rsplit("/", 1)[-1])
+        parts = [item.artist, item.album, str(item.year) if item.year else ""]
+        self.subtitle.setText(" — ".join(p for p in parts if p) or ("Video" if item.kind == "video" else ""))
+        self.subtitle.setVisible(bool(self.subtitle.text()))
+        self.facts.setText(format_duration(item.duration))
+        self.facts.setToolTip(plain_tip(item.path))
+        self._set_art(item.cover_path, item.title, item.kind)
+        self.chips.clear()
+        self.chips_box.hide()
+        self._clear_keyframes()
+        self.keyframes_box.hide()
+        self.tags.setHtml("")
 
     def library_changed(self, changes: Changes) -> None:
         """Redraw the shown item when what is known about it changed, or its plays or its like (the
@@ -154,19 +211,16 @@ class DetailPane(QWidget):
         self.info = info
         self.empty.hide()
         self.scroll.show()
-        tags = info.get("tags") or {}
         self.title.setText(info.get("title") or info.get("path", "").rsplit("/", 1)[-1])
         parts = [info.get("artist"), info.get("album"), str(info["year"]) if info.get("year") else ""]
         self.subtitle.setText(" — ".join(p for p in parts if p) or ("Video" if info.get("kind") == "video" else ""))
+        self.subtitle.setVisible(bool(self.subtitle.text()))
         facts = [format_duration(info.get("duration")), info.get("genre") or "",
                  f"{info['width']}×{info['height']}" if info.get("height") else "",
                  _plays_text(info.get("history") or {})]
         self.facts.setText(" · ".join(f for f in facts if f))
-        self.facts.setToolTip(info.get("path", ""))
-        art = poster_path(info) or info.get("cover_path")
-        pix = self.thumbnails.get_now(art, 200) if art else None
-        self.art.setPixmap(pix) if pix else self.art.setText("♪" if info.get("kind") == "audio" else "▶")
-        self.art.setProperty("placeholder", pix is None)
+        self.facts.setToolTip(plain_tip(info.get("path", "")))
+        self._set_art(poster_path(info) or info.get("cover_path"), info.get("title"), info.get("kind"))
         self.liked = (info.get("history") or {}).get("rating") == "like"
         self.like_button.setText("♥ Liked" if self.liked else "♡ Like")
         self.chips.clear()
@@ -174,26 +228,47 @@ class DetailPane(QWidget):
             self.chips.addWidget(Chip(text, tip))
         self.chips_box.setVisible(self.chips.count() > 0)
         self._show_keyframes(info)
-        self.tags.setHtml(_tags_html(tags, info.get("sidecars") or [], info.get("failures") or []))
+        self._show_tags()
         if explain:
             self.explain()
 
-    def _show_keyframes(self, info: dict[str, Any]) -> None:
+    def _set_art(self, path: str | None, title: str | None, kind: str | None) -> None:
+        pix = self.thumbnails.get_now(path, 200) if path else None
+        self.art.setPixmap(pix if pix is not None else placeholder_pixmap(title, kind, 160))
+        self.art.setProperty("placeholder", pix is None)
+
+    def _show_tags(self) -> None:
+        info = self.info
+        self.tags.setHtml(tags_html(info.get("tags") or {}, info.get("sidecars") or [], info.get("failures") or [],
+                                    self.show_technical, self.library))
+
+    def _anchor(self, url: QUrl) -> None:
+        if url.toString() == "#technical":
+            self.show_technical = not self.show_technical
+            self._show_tags()
+
+    def _clear_keyframes(self) -> None:
         while self.keyframes.count():
-            w = self.keyframes.takeAt(0).widget()
-            if w:
-                w.deleteLater()
-        frames = keyframe_paths(info)[:6]
-        for t, path in frames:
-            pix = self.thumbnails.get_now(path, 72)
+            item = self.keyframes.takeAt(0)
+            if item is not None and item.widget():
+                item.widget().hide()
+                item.widget().deleteLater()
+
+    def _show_keyframes(self, info: dict[str, Any]) -> None:
+        self._clear_keyframes()
+        frames = keyframe_paths(info)
+        for t, path in frames[:MAX_KEYFRAMES]:
+            pix = self.thumbnails.get_now(path, KEYFRAME_W)
             if pix is None:
                 continue
             label = QLabel()
             label.setPixmap(pix)
+            label.setFixedSize(pix.size())
             label.setToolTip(f"at {format_duration(t) or '0:00'}")
             self.keyframes.addWidget(label)
-        self.keyframes.addStretch(1)
-        self.keyframes_box.setVisible(bool(frames))
+        self.keyframes_box.setVisible(self.keyframes.count() > 0)
+        if len(frames) > MAX_KEYFRAMES:
+            self.keyframes_box.setToolTip(f"{len(frames)} keyframes; the first {MAX_KEYFRAMES} are shown")
 
     # ----- explanation ------------------------------------------------------------------------
     def explain(self) -> None:
@@ -213,17 +288,17 @@ class DetailPane(QWidget):
     def _token(self, gen: int, token: str) -> None:
         if gen == self._generation:
             self._streamed += token
-            self.explanation.setText(self._streamed)
+            self.explanation.setText(explanation_html(self._streamed))
 
     def _explained(self, gen: int, explanation) -> None:
         if gen == self._generation:
             source = " (written by the local model)" if getattr(explanation, "source", "") == "llm" else ""
-            self.explanation.setText(explanation.text)
+            self.explanation.setText(explanation_html(explanation.text))
             self.explanation.setToolTip("How Encore explains this pick" + source)
 
     def _explain_failed(self, gen: int, exc: BaseException) -> None:
         if gen == self._generation:
-            self.explanation.setText(plain_error(exc, "explain this"))
+            self.explanation.setText(explanation_html(plain_error(exc, "explain this")))
 
     def _toggle_like(self) -> None:
         if self.item_id is None:
@@ -239,16 +314,69 @@ def _plays_text(history: dict[str, Any]) -> str:
     return text + (f", skipped {skips}×" if skips else "")
 
 
-def _tags_html(tags: dict[str, str], sidecars: list[dict], failures: list[dict]) -> str:
-    from html import escape
+def explanation_html(text: str) -> str:
+    """An explanation as safe rich text: everything escaped (titles and tags are file data), the
+    explainer's *emphasis* as italics, long words breakable so they wrap."""
+    html = escape(breakable(text or "")).replace("\n", "<br>")
+    return re.sub(r"\*([^*<>]+)\*", r"<i>\1</i>", html)
 
-    rows = "".join(f"<tr><td class='k'>{escape(k)}</td><td>{escape(str(v)[:300])}</td></tr>"
-                   for k, v in sorted(tags.items()) if k not in HIDDEN_TAGS and not k.startswith("musicbrainz"))
-    out = f"<table cellspacing=2>{rows}</table>" if rows else ""
-    lyrics = tags.get("lyrics") or next((s["text"] for s in sidecars if s.get("kind") in ("lrc", "srt")), "")
+
+def tags_html(tags: dict[str, Any], sidecars: list[dict], failures: list[dict], technical: bool = False,
+              library: Any = None) -> str:
+    """The tags under human labels, technical ones folded behind a link, the words (lyrics or subtitles)
+    and any problem in plain words. Every value from the file is escaped."""
+    human, tech = tag_sections(tags)
+
+    def rows(pairs: list[tuple[str, str]]) -> str:
+        return "".join(f"<tr><td class='k' style='padding-right:8px'>{escape(k)}</td><td>{escape(v)}</td></tr>"
+                       for k, v in pairs)
+
+    out = f"<table cellspacing=2>{rows(human)}</table>" if human else ""
+    if tech:
+        arrow = "▾" if technical else "▸"
+        out += f"<p><a href='#technical'>{arrow} Technical tags ({len(tech)})</a></p>"
+        if technical:
+            out += f"<table cellspacing=2>{rows(tech)}</table>"
+    lyrics = str(tags.get("lyrics") or next((s.get("text") or "" for s in sidecars
+                                            if s.get("kind") in ("lrc", "srt")), ""))
     if lyrics:
         out += f"<p><b>{'Words' if tags.get('lyrics') else 'Subtitles / lyrics'}</b><br>" \
                f"{escape(lyrics[:600]).replace(chr(10), '<br>')}</p>"
     for f in failures:
-        out += f"<p><b>Problem ({escape(f.get('stage', ''))}):</b> {escape(str(f.get('error', '')))}</p>"
+        stage, error = str(f.get("stage", "")), str(f.get("error", ""))
+        words = library.failure_words(stage, error) if library is not None else {"title": "Problem", "what": error,
+                                                                                   "todo": "", "quiet": False}
+        heading = words["title"] if words.get("quiet") else f"Problem: {words['title'].lower()}"
+        text = " ".join(p for p in (words["what"], words.get("todo", "")) if p)
+        out += f"<p><b>{escape(heading)}</b><br>{escape(text)}</p>"
     return out
+
+
+class _FitBrowser(QTextBrowser):
+    """A text browser as tall as its text at the pane's width (the pane scrolls, not the box), wrapping
+    long values anywhere rather than scrolling sideways."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.document().contentsChanged.connect(self._fit)
+
+    def _fit(self) -> None:
+        doc = self.document()
+        doc.setTextWidth(max(1, self.viewport().width()))
+        height = int(doc.size().height()) + 2 * self.frameWidth() + 4
+        if doc.isEmpty():
+            height = 0
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self._fit()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(1, self.height())

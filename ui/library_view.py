@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -12,15 +13,89 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QToolButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
 from core.models import Changes
-from ui.table_model import ItemIdRole, LibraryTableModel
-from ui.widgets import EmptyState
+from ui.table_model import ItemIdRole, KindRole, LibraryTableModel, PathRole, SubtitleRole
+from ui.thumbs import placeholder_pixmap
+from ui.widgets import EmptyState, elide_lines, plain_tip
+
+GRID_CELL = QSize(168, 204)
+GRID_ART = 140
+# Share of the free width each text column gets (the others have a fixed width); the first columns
+# to hide when the list is narrow.
+TEXT_WEIGHTS = {"title": 3.0, "artist": 2.0, "album": 2.0, "genre": 1.2}
+FIXED_WIDTHS = {"year": 52, "duration": 66, "added_at": 90, "height": 90, "plays": 52, "last_played": 96,
+                "rating": 56}
+HIDE_BELOW = {"added_at": 820, "last_played": 820, "plays": 600, "rating": 520}  # list width in pixels
+
+
+class PlainTipDelegate(QStyledItemDelegate):
+    """Tooltips of list rows shown as plain text: a path or title with "<b>" in it is file data, and Qt
+    renders a tooltip that looks like HTML as HTML."""
+
+    def tooltip_for(self, index) -> str:
+        return plain_tip(str(index.data(Qt.ItemDataRole.ToolTipRole) or ""))
+
+    def helpEvent(self, event, view, option, index) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.ToolTip and index.isValid():
+            tip = self.tooltip_for(index)
+            if tip:
+                QToolTip.showText(event.globalPos(), tip, view)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().helpEvent(event, view, option, index)
+
+
+class GridDelegate(PlainTipDelegate):
+    """One cover / poster in the grid: the art (or a placeholder with the title's initials), the title
+    in up to two lines and the artist, elided to the cell; the tooltip shows them in full, as plain text."""
+
+    def sizeHint(self, option, index) -> QSize:  # noqa: N802
+        return GRID_CELL
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        painter.save()
+        rect = option.rect
+        palette = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if selected:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(palette.color(QPalette.ColorRole.Highlight))
+            painter.drawRoundedRect(rect.adjusted(2, 2, -2, -2), 6, 6)
+        art = QRect(rect.x() + (rect.width() - GRID_ART) // 2, rect.y() + 6, GRID_ART, GRID_ART)
+        title = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        icon = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(icon, QIcon) and not icon.isNull():
+            icon.paint(painter, art, Qt.AlignmentFlag.AlignCenter)
+        else:
+            painter.drawPixmap(art, placeholder_pixmap(title, index.data(KindRole), GRID_ART))
+        text_rect = QRect(rect.x() + 6, art.bottom() + 4, rect.width() - 12, rect.bottom() - art.bottom() - 6)
+        metrics = option.fontMetrics
+        painter.setPen(palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+        shown = elide_lines(title, option.font, text_rect.width(), 2 if not index.data(SubtitleRole) else 1)
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, shown)
+        subtitle = str(index.data(SubtitleRole) or "")
+        if subtitle:
+            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+            sub_rect = text_rect.adjusted(0, metrics.lineSpacing() * shown.count("\n") + metrics.lineSpacing(), 0, 0)
+            painter.drawText(sub_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                             metrics.elidedText(subtitle, Qt.TextElideMode.ElideRight, text_rect.width()))
+        painter.restore()
+
+    def tooltip_for(self, index) -> str:
+        lines = [str(index.data(Qt.ItemDataRole.DisplayRole) or ""), str(index.data(SubtitleRole) or ""),
+                 str(index.data(PathRole) or "")]
+        return plain_tip("\n".join(line for line in lines if line))
 
 
 class LibraryView(QWidget):
@@ -68,6 +143,7 @@ class LibraryView(QWidget):
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
         self.table.setIconSize(QSize(20, 20))
+        self.table.setItemDelegate(PlainTipDelegate(self.table))
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -75,10 +151,12 @@ class LibraryView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setHighlightSections(False)
-        for col, width in enumerate([260, 150, 160, 100, 52, 66, 90] if kind == "audio"
-                                    else [320, 120, 52, 66, 90, 90]):
-            self.table.setColumnWidth(col, width)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the title takes the spare room
+        # Column widths follow the room there is (the title first) until the user drags a column.
+        self._auto_sizing = False
+        self.user_sized_columns = False
+        header.sectionResized.connect(self._column_dragged)
+        self.table.installEventFilter(self)  # every resize of the list (window, splitter, shown again)
+        self._fit_columns()
         self.table.doubleClicked.connect(lambda idx: self._play_from(idx.row()))
         self.table.activated.connect(lambda idx: self._play_from(idx.row()))
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _p: self._selected(cur.row()))
@@ -89,10 +167,11 @@ class LibraryView(QWidget):
         self.grid.setResizeMode(QListView.ResizeMode.Adjust)
         self.grid.setMovement(QListView.Movement.Static)
         self.grid.setUniformItemSizes(True)
-        self.grid.setIconSize(QSize(140, 140))
-        self.grid.setGridSize(QSize(168, 200))
-        self.grid.setWordWrap(True)
-        self.grid.setSpacing(8)
+        self.grid.setIconSize(QSize(GRID_ART, GRID_ART))
+        self.grid.setGridSize(GRID_CELL)
+        self.grid.setItemDelegate(GridDelegate(self.grid))  # placeholders for items without art
+        self.grid.setSpacing(0)  # the grid size already leaves room between cells
+        self.grid.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.grid.setLayoutMode(QListView.LayoutMode.Batched)
         self.grid.setBatchSize(200)
         self.grid.doubleClicked.connect(lambda idx: self._play_from(idx.row()))
@@ -124,13 +203,71 @@ class LibraryView(QWidget):
         if (changes.items or changes.details) and (self.model.started or self.isVisible()):
             self.model.refresh()
 
+    def _column_dragged(self, _index: int, _old: int, _new: int) -> None:
+        if not self._auto_sizing:
+            self.user_sized_columns = True
+
+    def _fit_columns(self) -> None:
+        """Fixed columns at their width, text columns sharing the rest by weight (the title most), the
+        least needed columns hidden in a narrow window, so the title never shrinks to nothing."""
+        if self.user_sized_columns:
+            return
+        # The table's width less its frame and a vertical scroll bar (there is one as soon as rows arrive).
+        width = self.table.width() - 2 * self.table.frameWidth() - self.table.verticalScrollBar().sizeHint().width()
+        keys = [key for key, _header in self.model.columns]
+        header = self.table.horizontalHeader()
+        self._auto_sizing = True
+        try:
+            shown = []
+            for col, key in enumerate(keys):
+                hide = width < HIDE_BELOW.get(key, 0)
+                header.setSectionHidden(col, hide)
+                if not hide:
+                    shown.append((col, key))
+            fixed = sum(FIXED_WIDTHS.get(key, 80) for _col, key in shown if key not in TEXT_WEIGHTS)
+            weights = sum(TEXT_WEIGHTS[key] for _col, key in shown if key in TEXT_WEIGHTS) or 1.0
+            room = max(0, width - fixed - 6)  # (a pixel over would show a horizontal scroll bar)
+            for col, key in shown:
+                if key in TEXT_WEIGHTS:
+                    self.table.setColumnWidth(col, max(60, int(room * TEXT_WEIGHTS[key] / weights)))
+                else:
+                    self.table.setColumnWidth(col, FIXED_WIDTHS.get(key, 80))
+        finally:
+            self._auto_sizing = False
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        if watched is self.table and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            QTimer.singleShot(0, self, self._fit_columns)  # once the table has its new width
+        return super().eventFilter(watched, event)
+
     def set_mode(self, mode: str) -> None:
+        """List or covers. The selection moves along, and the new view shows it (or starts at the top)."""
+        current = self.current_id()
         self.mode = mode
         self.table_button.setChecked(mode == "table")
         self.grid_button.setChecked(mode == "grid")
         self._update_state()
+        view = self.table if mode == "table" else self.grid
+        row = self.model.row_of(current) if current is not None else -1
+        if row >= 0:
+            view.setCurrentIndex(self.model.index(row, 0))
+            view.scrollTo(self.model.index(row, 0))
+        else:
+            view.scrollToTop()
         if mode == "grid":
             self.model.art_changed()
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self.mode == "grid":
+            QTimer.singleShot(0, self, self._grid_to_current)
+
+    def _grid_to_current(self) -> None:
+        index = self.grid.currentIndex()
+        if index.isValid():
+            self.grid.scrollTo(index)
+        else:
+            self.grid.scrollToTop()
 
     def _update_state(self) -> None:
         n = self.model.rowCount()

@@ -161,6 +161,10 @@ class MainWindow(WindowActions, QMainWindow):
             view.play_requested.connect(self.play)
         self.playlists.import_requested.connect(self.import_history)
         self.failures_view.rescan_requested.connect(lambda: self.work.start(stages=self.upkeep_stages))
+        self.failures_view.item_selected.connect(self.select_item)
+        # The detail pane always shows what the page on screen has selected (or nothing).
+        self.pages.currentChanged.connect(lambda _i: self.detail.follow(self.pages.currentWidget()))
+        self.search_view.results_shown.connect(lambda: self.detail.follow(self.search_view))
         self.search_view.item_selected.connect(
             lambda hit: self.detail.show_item(hit.item.id, reasons=hit.reasons))
         self.search_view.play_requested.connect(self.play)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -18,6 +18,9 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -25,7 +28,7 @@ from PySide6.QtWidgets import (
 from core.library import all_reasons, short_reason
 from core.models import Changes, MediaItem, PlaylistInfo
 from ui.table_model import format_duration
-from ui.widgets import EmptyState
+from ui.widgets import ElidedLabel, EmptyState, WrapLabel, plain_tip
 
 IdRole = Qt.ItemDataRole.UserRole + 1
 
@@ -78,22 +81,38 @@ class SearchView(_Page):
 
     item_selected = Signal(object)  # Hit
     play_requested = Signal(list, int)
+    results_shown = Signal()  # new results replaced the old ones (the detail pane follows the selection)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Search", EmptyState("Search in plain words",
                          "Try “upbeat songs for running”, “calm piano from the 70s” or "
                          "“a video with mountains”. Press Ctrl+F to jump to the search box."), parent)
+        # The heading quotes the query (any length): elided, never widening the window.
+        heading = ElidedLabel(self.heading.text())
+        heading.setObjectName("pageHeading")
+        self.layout_.replaceWidget(self.heading, heading)
+        self.heading.hide()
+        self.heading.deleteLater()
+        self.heading = heading
         self.results = QListWidget()
         self.results.setObjectName("results")
         self.results.setAlternatingRowColors(True)
+        self.results.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results.setUniformItemSizes(True)
         self.results.currentRowChanged.connect(self._current)
         self.results.itemActivated.connect(lambda it: self._play(self.results.row(it)))
         self.set_content(self.results)
         self.hits: list = []
-        self.note = QLabel()
+        self.note = WrapLabel()
         self.note.setObjectName("shelfNote")
         self.layout_.insertWidget(1, self.note)
         self.note.hide()
+
+    def current_id(self) -> int | None:
+        """The selected hit's item (None when nothing is selected)."""
+        row = self.results.currentRow()
+        return self.hits[row].item.id if 0 <= row < len(self.hits) else None
 
     def show_hits(self, query: str, hits: list, note: str = "") -> None:
         self.hits = list(hits)
@@ -104,7 +123,8 @@ class SearchView(_Page):
             sub = " — ".join(p for p in (item.artist, item.album or item.genre) if p)
             reason = short_reason(hit.reasons)
             entry = QListWidgetItem(f"{item.title}\n{sub}{'   ·   ' if sub and reason else ''}{reason}")
-            entry.setToolTip(all_reasons(hit.reasons) or item.path)
+            entry.setToolTip(plain_tip("\n".join(p for p in (item.title, sub, all_reasons(hit.reasons) or item.path)
+                                                  if p)))
             entry.setData(IdRole, item.id)
             self.results.addItem(entry)
         self.note.setText(note)
@@ -114,6 +134,7 @@ class SearchView(_Page):
                                 "Try other words, or fewer of them. Encore matches titles, artists, genres, "
                                 "lyrics and subtitles, and how things sound once they are analysed.")
         self.show_content(bool(self.hits))
+        self.results_shown.emit()
 
     def _current(self, row: int) -> None:
         if 0 <= row < len(self.hits):
@@ -238,23 +259,48 @@ class PlaylistsView(_Page):
 
 
 class FailuresView(_Page):
-    """Files Encore could not read or analyse, and why, in plain words."""
+    """Files Encore could not read or analyse, grouped by cause: what happened, which file, what to do.
+    The words come from the Library (the same as `encore failures`). Clips that are only too short to
+    analyse, or hold no sound, are listed apart and quietly: they play, they are no failure."""
 
     rescan_requested = Signal()
+    item_selected = Signal(int)
 
     def __init__(self, library, parent: QWidget | None = None) -> None:
         super().__init__("Files Encore could not read", EmptyState(
             "No problems", "Every file Encore found could be read. Damaged or unsupported files would be "
                            "listed here with the reason."), parent)
         self.library = library
-        self.table = _table(["File", "Step", "What went wrong", "Tries"])
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        for col, w in enumerate([320, 80, 380]):
-            self.table.setColumnWidth(col, w)
+        self.groups: list[dict] = []
+        self.summary = WrapLabel()
+        self.summary.setObjectName("shelfNote")
+        self.summary.setContentsMargins(4, 0, 4, 4)
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("failures")
+        self.tree.setHeaderLabels(["File", "Folder", "Step"])
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.resizeSection(1, 260)
+        self.tree.currentItemChanged.connect(lambda cur, _prev: self._show_details(cur))
+        self.details = QTextBrowser()  # plain text: paths and decoder messages are shown as they are
+        self.details.setObjectName("failureDetails")
+        self.details.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.details.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.details.setMaximumHeight(130)
+        self.details.setMinimumHeight(60)
         box = QWidget()
         col = QVBoxLayout(box)
         col.setContentsMargins(0, 0, 0, 0)
-        col.addWidget(self.table, 1)
+        col.addWidget(self.summary)
+        col.addWidget(self.tree, 1)
+        col.addWidget(self.details)
         row = QHBoxLayout()
         row.addStretch(1)
         retry = QPushButton("Scan again")
@@ -270,13 +316,66 @@ class FailuresView(_Page):
             self.refresh()
 
     def refresh(self) -> None:
-        rows = self.library.failures()
-        self.table.setRowCount(len(rows))
-        for r, f in enumerate(rows):
-            error = re.sub(r"^[A-Za-z]+(Error|Exception|Failure): ", "", f["error"] or "")  # no class names
-            step = {"scan": "reading", "analyze": "analysis", "embed": "indexing"}.get(f["stage"], f["stage"])
-            for c, v in enumerate([f["path"], step, error, str(f["attempts"])]):
-                cell = _cell(v)
-                cell.setToolTip(v)
-                self.table.setItem(r, c, cell)
-        self.show_content(bool(rows))
+        self.groups = self.library.failure_groups()
+        self.tree.clear()
+        muted = self.palette().color(QPalette.ColorRole.PlaceholderText)
+        for group in self.groups:
+            n = len(group["files"])
+            top = QTreeWidgetItem([f"{group['title']} — {n} file{'s' if n != 1 else ''}"])
+            top.setData(0, FailureRole, (group, None))
+            top.setToolTip(0, plain_tip(" ".join(p for p in (group["what"], group["todo"]) if p)))
+            font = top.font(0)
+            font.setBold(not group["quiet"])
+            top.setFont(0, font)
+            if group["quiet"]:
+                top.setForeground(0, muted)
+            for f in group["files"]:
+                child = QTreeWidgetItem([f["name"], f["folder"], f["step"]])
+                child.setData(0, FailureRole, (group, f))
+                tip = plain_tip("\n".join(p for p in (f["path"], f["detail"]) if p))
+                for c in range(3):
+                    child.setToolTip(c, tip)
+                    if group["quiet"]:
+                        child.setForeground(c, muted)
+                top.addChild(child)
+            self.tree.addTopLevelItem(top)
+            top.setFirstColumnSpanned(True)
+            top.setExpanded(not group["quiet"])  # the quiet groups stay folded
+        problems = sum(len(g["files"]) for g in self.groups if not g["quiet"])
+        quiet = sum(len(g["files"]) for g in self.groups if g["quiet"])
+        parts = [f"{problems} file{'s' if problems != 1 else ''} could not be read or analysed."
+                 if problems else "No problems: every file could be read."]
+        if quiet:
+            parts.append(f"{quiet} file{'s' if quiet != 1 else ''} {'were' if quiet != 1 else 'was'} not analysed "
+                         "or not read on purpose (too short, no sound, a link out of your folders): "
+                         "listed last, nothing to fix.")
+        self.summary.setText(" ".join(parts))
+        self.details.setPlainText("Select a file to see what happened and what to do." if self.groups else "")
+        self.show_content(bool(self.groups))
+        if self.groups and not self.groups[0]["quiet"]:  # what happened and what to do, at a glance
+            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+
+    def current_id(self) -> int | None:
+        """The item of the selected file (None for a group heading or no selection)."""
+        item = self.tree.currentItem()
+        data = item.data(0, FailureRole) if item is not None else None
+        return data[1].get("item_id") if data and data[1] else None
+
+    def _show_details(self, item: QTreeWidgetItem | None) -> None:
+        data = item.data(0, FailureRole) if item is not None else None
+        if not data:
+            return
+        group, f = data
+        lines = [] if f is None else [f["name"], f"Folder: {f['folder']}"]
+        lines.append(f"What happened: {group['what']}")
+        if group["todo"]:
+            lines.append(f"What to do: {group['todo']}")
+        if f is not None and f["detail"]:
+            tries = f" (tried {f['attempts']} times)" if (f.get("attempts") or 1) > 1 else ""
+            lines.append(f"What the decoder said during {f['step']}{tries}: {f['detail']}")
+        self.details.setPlainText("\n".join(lines))
+        if f is not None and f.get("item_id") is not None:
+            self.item_selected.emit(int(f["item_id"]))
+
+
+FailureRole = Qt.ItemDataRole.UserRole + 2

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.library import all_reasons, short_reason
+from ui.thumbs import placeholder_pixmap
+from ui.widgets import ElidedLabel, WrapLabel, plain_tip
 
 CARD_W = 168
 
@@ -37,31 +39,34 @@ class Card(QFrame):
         self.setFixedWidth(CARD_W)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         item = rec.item
-        self.art = QLabel("♪" if item.kind == "audio" else "▶")
+        self.art = QLabel()
         self.art.setObjectName("cardArt")
         self.art.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.art.setFixedSize(QSize(CARD_W - 16, CARD_W - 40))
         self._art_path = item.cover_path
+        self._title = item.title or item.path.rsplit("/", 1)[-1]
+        self._kind = item.kind
         self._thumbnails = thumbnails
+        self.art.setPixmap(placeholder_pixmap(self._title, item.kind, CARD_W - 48))  # until the art is decoded
         self._set_art()
         thumbnails.ready.connect(self._art_ready)
-        title = QLabel(item.title or item.path.rsplit("/", 1)[-1])
-        title.setObjectName("cardTitle")
-        title.setWordWrap(True)
-        title.setMaximumHeight(38)
-        sub = QLabel(item.artist or item.genre or ("Video" if item.kind == "video" else ""))
-        sub.setObjectName("cardSubtitle")
+        # Title, artist and reason (which may quote another title) are file data: plain text, elided.
+        self.title = ElidedLabel(self._title, lines=2, own_tooltip=True)
+        self.title.setObjectName("cardTitle")
+        self.subtitle = ElidedLabel(item.artist or item.genre or ("Video" if item.kind == "video" else ""),
+                                    own_tooltip=True)
+        self.subtitle.setObjectName("cardSubtitle")
         reasons = tuple(getattr(rec, "reasons", ()) or ())
-        self.reason = QLabel(short_reason(reasons))
+        self.reason = ElidedLabel(short_reason(reasons), lines=2, own_tooltip=True)
         self.reason.setObjectName("cardReason")
-        self.reason.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(3)
-        for w in (self.art, title, sub, self.reason):
+        for w in (self.art, self.title, self.subtitle, self.reason):
             layout.addWidget(w)
         layout.addStretch(1)
-        self.setToolTip(all_reasons(reasons) or item.path)
+        self.setToolTip(plain_tip("\n".join(p for p in (self._title, item.artist, all_reasons(reasons) or item.path)
+                                            if p)))
         self._hover = QTimer(self, singleShot=True, interval=600)
         self._hover.timeout.connect(lambda: self.hovered.emit(self))
 
@@ -76,7 +81,8 @@ class Card(QFrame):
     def show_explanation(self, text: str) -> None:
         """Hovering shows the explanation (then the reasons it was built from)."""
         reasons = all_reasons(tuple(getattr(self.rec, "reasons", ()) or ()))
-        self.setToolTip(f"<p style='max-width:320px'>{escape(text)}</p><p>{escape(reasons).replace(chr(10), '<br>')}</p>")
+        self.setToolTip(f"<p style='max-width:320px'>{escape(self._title)}</p>"
+                        f"<p style='max-width:320px'>{escape(text)}</p><p>{escape(reasons).replace(chr(10), '<br>')}</p>")
         if self.underMouse():
             QToolTip.showText(QCursor.pos(), self.toolTip(), self)
 
@@ -117,11 +123,10 @@ class Shelf(QWidget):
     def __init__(self, title: str, thumbnails, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.thumbnails = thumbnails
-        self.title = QLabel(title)
+        self.title = ElidedLabel(title)  # "Because you played <a title>"
         self.title.setObjectName("shelfTitle")
-        self.note = QLabel()
+        self.note = WrapLabel()
         self.note.setObjectName("shelfNote")
-        self.note.setWordWrap(True)
         self.row = QHBoxLayout()
         self.row.setSpacing(10)
         self.row.addStretch(1)
@@ -149,6 +154,7 @@ class Shelf(QWidget):
         while self.row.count() > 1:
             w = self.row.takeAt(0).widget()
             if w:
+                w.hide()
                 w.deleteLater()
         for i, rec in enumerate(self.recs):
             card = Card(rec, self.thumbnails)

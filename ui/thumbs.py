@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import zlib
 from collections import OrderedDict
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
-from PySide6.QtGui import QIcon, QImage, QImageReader, QPixmap
+from PySide6.QtCore import QObject, QRectF, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import QColor, QFont, QIcon, QImage, QImageReader, QPainter, QPixmap
 
 THUMB_SIZE = 160
 MAX_CACHED = 2000
@@ -50,8 +51,10 @@ class Thumbnails(QObject):
         self.pool.setMaxThreadCount(2)
         self._signals = _Signals(self)
         self._signals.loaded.connect(self._loaded)
-        # Image-format plugins load on first use; load them here, on the GUI thread, not racing in two workers.
+        # Image-format plugins load on first use; load them here, on the GUI thread, not racing in two workers
+        # (two pool threads opening the first JPEG at once crashed in Qt's plugin loader now and then).
         QImageReader.supportedImageFormats()
+        _warm_up_decoders()
 
     def get(self, path: str | None) -> QPixmap | None:
         if not path:
@@ -98,3 +101,67 @@ class Thumbnails(QObject):
             old, _ = self._cache.popitem(last=False)
             self._icons.pop(old, None)
         self.ready.emit(path)
+
+
+def _warm_up_decoders() -> None:
+    """Encode and decode a 1-pixel JPEG and PNG, so their plugins are loaded and instantiated."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    pixel = QImage(1, 1, QImage.Format.Format_RGB32)
+    pixel.fill(0)
+    for fmt in ("jpg", "png"):
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        pixel.save(buffer, fmt)
+        buffer.close()
+        QImage.fromData(data, fmt)
+
+
+# Muted hues for placeholders: the same title always gets the same colour.
+_PLACEHOLDER_HUES = ("#8c6d5a", "#5f7a8c", "#7a8c5f", "#8c5f7a", "#5f8c82", "#8c835f", "#6d5f8c", "#8c5f5f")
+_placeholders: dict[tuple[str, str, str, int], QPixmap] = {}
+
+
+def initials(title: str | None) -> str:
+    """Up to two letters for a placeholder: the first letters of the title's first two words."""
+    words = [w for w in "".join(c if c.isalnum() else " " for c in (title or "")).split() if w]
+    return "".join(w[0] for w in words[:2]).upper()
+
+
+def placeholder_pixmap(title: str | None, kind: str | None, size: int) -> QPixmap:
+    """Art for an item that has none: a tinted square with the title's initials (or a note / play sign)
+    and a small kind mark, so a grid of untagged files is not a wall of blank squares."""
+    letters = initials(title)
+    hue = _PLACEHOLDER_HUES[zlib.crc32((title or kind or "").encode("utf-8")) % len(_PLACEHOLDER_HUES)]
+    key = (letters, hue, kind or "", size)
+    cached = _placeholders.get(key)
+    if cached is not None:
+        return cached
+    pix = QPixmap(size, size)
+    pix.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pix)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor(hue))
+    painter.setPen(Qt.PenStyle.NoPen)
+    radius = max(2.0, size / 12)
+    painter.drawRoundedRect(QRectF(0, 0, size, size), radius, radius)
+    painter.setPen(QColor("#ffffff"))
+    glyph = "♪" if kind != "video" else "▶"
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(max(6, int(size * (0.36 if letters else 0.5))))
+    painter.setFont(font)
+    painter.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, letters or glyph)
+    if letters and size >= 48:  # the kind, small, in a corner
+        font.setPixelSize(max(8, size // 7))
+        painter.setFont(font)
+        painter.setPen(QColor(255, 255, 255, 170))
+        pad = size / 14
+        painter.drawText(QRectF(pad, pad, size - 2 * pad, size - 2 * pad),
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, glyph)
+    painter.end()
+    if len(_placeholders) > 4000:
+        _placeholders.clear()
+    _placeholders[key] = pix
+    return pix

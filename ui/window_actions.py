@@ -215,10 +215,13 @@ class WindowActions:
                          f"{scan.get('failed', 0)} unreadable")
             if scan.get("offline_roots"):
                 parts.append("not reachable: " + ", ".join(scan["offline_roots"]))
-        if summary.get("cancelled"):
-            parts.append("stopped — what was done is kept")
         parts += list(summary.get("errors", {}).values())
-        self.say("Library updated: " + "; ".join(parts) if parts else "Library is up to date.", 15000)
+        if summary.get("cancelled"):  # say that it stopped, and what it kept
+            from ui.background import cancelled_text
+
+            self.say(cancelled_text(summary, self.work.stages), 15000)
+        else:
+            self.say("Library updated: " + "; ".join(parts) if parts else "Library is up to date.", 15000)
         if self.music.model.rowCount() == 0 and self.videos.model.rowCount() and \
                 self.pages.currentWidget() is self.music:
             self.sidebar.setCurrentRow(VIDEOS)

@@ -62,9 +62,25 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_failures(args: argparse.Namespace) -> int:
-    data = open_library(args).failures()
-    emit(args, data, lambda d: "\n".join(f"[{f['stage']}] {f['path']}\n    {f['error']}" for f in d)
-         or "No failures: every file was read.")
+    lib = open_library(args)
+    data = lib.failures()
+
+    def human(_d: list[dict[str, Any]]) -> str:
+        """Grouped by cause in the words the Failures page uses: what happened, what to do, the files."""
+        lines: list[str] = []
+        for group in lib.failure_groups():
+            n = len(group["files"])
+            lines += [f"{group['title']} ({n} file{'s' if n != 1 else ''})", f"  {group['what']}"]
+            if group["todo"]:
+                lines.append(f"  What to do: {group['todo']}")
+            for f in group["files"]:
+                lines.append(f"  - {f['path']}")
+                if f["detail"] and not group["quiet"]:
+                    lines.append(f"      {f['step']}: {f['detail']}")
+            lines.append("")
+        return "\n".join(lines).rstrip() or "No failures: every file was read."
+
+    emit(args, data, human)
     return 0
 
 

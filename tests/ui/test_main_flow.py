@@ -67,7 +67,9 @@ def test_cancel_keeps_what_was_done(qtbot, window, media_root):
         window.progress_panel.cancel_button.click()
     summary = blocker.args[0]
     assert summary["cancelled"]
-    assert "stopped" in window.status_note.text() or "up to date" in window.status_note.text()
+    note = window.status_note.text()  # it says that it cancelled, and what was kept
+    assert note.startswith("Cancelled: scanned ") and "analysed" not in note, note
+    assert note.endswith("the rest continues next time."), note
 
 
 def test_search_finds_by_plain_words_and_selecting_shows_details(qtbot, window, media_root):
