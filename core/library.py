@@ -36,6 +36,10 @@ from core.models import (
     Reason,
     Recommendation,
 )
+from core.playlists import FIELDS as RULE_FIELDS
+from core.playlists import OPS as RULE_OPS
+from core.playlists import SORTS as RULE_SORTS
+from core.playlists import Rule, SmartRules, describe_rule, parse_rule, unique_name
 from core.recommend.reason_lines import all_reasons, reason_line, short_reason
 
 if TYPE_CHECKING:
@@ -44,7 +48,8 @@ if TYPE_CHECKING:
     from core.explain.runtime import LLMRuntime
 
 __all__ = ["Library", "ItemNotFound", "all_reasons", "reason_line", "short_reason", "doctor", "backup_now",
-           "list_backups", "restore_backup"]
+           "list_backups", "restore_backup", "RULE_FIELDS", "RULE_OPS", "RULE_SORTS", "Rule", "SmartRules",
+           "describe_rule", "parse_rule", "unique_name"]
 
 ProgressFn = Callable[[Progress], None] | None
 UPDATE_STAGES = ("scan", "analyze", "embed")  # the one order of the pipeline (cli and ui both call update)
@@ -537,6 +542,14 @@ class Library:
         "forget_history": Changes(plays=True, ratings=True),
         "save_settings": Changes(settings=True),
         "delete_all_data": Changes.everything(),
+        "rename_playlist": Changes(playlists=True),
+        "delete_playlist": Changes(playlists=True),
+        "add_to_playlist": Changes(playlists=True),
+        "remove_from_playlist": Changes(playlists=True),
+        "move_in_playlist": Changes(playlists=True),
+        "create_smart_playlist": Changes(playlists=True),
+        "set_smart_rules": Changes(playlists=True),
+        "smart_playlist_from_search": Changes(playlists=True),
     }
 
     def changes_by(self, operation: str | Callable[..., Any], **arguments: Any) -> Changes:
@@ -639,33 +652,257 @@ class Library:
 
         return {**dataclasses.asdict(describe(stage, error)), "detail": detail(error, path)}
 
+    # ----- playlists -----
+    # Lists of items in order (made here, imported from M3U) and smart playlists (a rule set, evaluated
+    # each time it is read, so it follows the library and the history). SQL in core/db/playlists.py,
+    # rules in core/playlists.py.
     def playlists(self, profile: str | None = None) -> list[PlaylistInfo]:
-        """The playlists of a profile (made, imported, generated), newest first."""
-        from core.db import history
+        """The playlists of a profile (made, imported, generated, smart), newest first."""
+        from core.db import playlists as pdb
 
-        return [PlaylistInfo(id=r["id"], name=r["name"], source=r["source"], note=r["note"], size=r["n"])
-                for r in history.playlists_of(self.store.reader(), profile or self.settings.profile)]
+        return [self._playlist_info(r) for r in pdb.playlists_of(self.store.reader(), profile or self.settings.profile)]
+
+    def playlist(self, ref: int | str, profile: str | None = None) -> PlaylistInfo:
+        """One playlist by id, or by name among the profile's playlists; UserError when there is none
+        (or when two share the name)."""
+        return self._playlist_info(self._playlist_row(ref, profile))
+
+    def playlist_item_ids(self, playlist_id: int) -> list[int]:
+        """The item ids of a playlist in its order; a smart playlist's rules are evaluated now."""
+        from core.db import playlists as pdb
+
+        row = self._playlist_row(playlist_id)
+        if row["rules"] is None:
+            return pdb.playlist_item_ids(self.store.reader(), row["id"])
+        return self.evaluate_rules(row["rules"], profile=row["profile"], seed=row["id"])
 
     def playlist_items(self, playlist_id: int) -> list[MediaItem]:
-        """The items of one playlist, in its order."""
-        from core.db import history
-
-        conn = self.store.reader()
-        ids = history.playlist_item_ids(conn, playlist_id)
-        rows = q.items_by_ids(conn, ids)
+        """The items of one playlist, in its order (a smart playlist's rules are evaluated now)."""
+        ids = self.playlist_item_ids(playlist_id)
+        rows = q.items_by_ids(self.store.reader(), ids)
         return [q.media_item(rows[i]) for i in ids if i in rows]
 
-    def create_playlist(self, name: str, item_ids: list[int] | tuple[int, ...] = (),
+    def create_playlist(self, playlist_name: str, item_ids: list[int] | tuple[int, ...] = (),
                         profile: str | None = None) -> int:
         """A new playlist of these items (in this order); returns its id."""
-        from core.db import history
+        from core.db import history as hdb
+        from core.db import playlists as pdb
 
-        prof = profile or self.settings.profile
+        name, prof = self._new_playlist_name(playlist_name, profile), profile or self.settings.profile
+        ids = self._known_ids(item_ids)
         with self.store.write() as conn:
-            history.ensure_profile(conn, prof)
-            return history.add_playlist(conn, name.strip(), prof, "user", "", list(item_ids))
+            hdb.ensure_profile(conn, prof)
+            return pdb.add_playlist(conn, name, prof, "user", "", ids)
 
+    def rename_playlist(self, playlist_id: int, new_name: str) -> None:
+        """Give a playlist another name (not one another playlist of the profile has)."""
+        from core.db import playlists as pdb
 
+        row = self._playlist_row(playlist_id)
+        name = self._new_playlist_name(new_name, row["profile"], keep=row["id"])
+        with self.store.write() as conn:
+            pdb.rename_playlist(conn, row["id"], name)
+
+    def delete_playlist(self, playlist_id: int) -> None:
+        """Delete a playlist (its items stay in the library)."""
+        from core.db import playlists as pdb
+
+        row = self._playlist_row(playlist_id)
+        with self.store.write() as conn:
+            pdb.delete_playlist(conn, row["id"])
+
+    def playlist_duplicates(self, playlist_id: int, item_ids: list[int]) -> list[int]:
+        """Which of `item_ids` the playlist holds already (asked before adding: add anyway or skip)."""
+        from core.db import playlists as pdb
+
+        held = pdb.contained(self.store.reader(), self._playlist_row(playlist_id)["id"], item_ids)
+        return [i for i in dict.fromkeys(item_ids) if i in held]
+
+    def add_to_playlist(self, playlist_id: int, item_ids: list[int], at: int | None = None,
+                        skip_duplicates: bool = False) -> dict[str, int]:
+        """Add items (at position `at`, default the end); with `skip_duplicates`, items the playlist
+        holds already (or repeated in `item_ids`) are left out. Returns {"added", "skipped"}."""
+        from core.db import playlists as pdb
+
+        row = self._editable_playlist(playlist_id)
+        ids = self._known_ids(item_ids)
+        with self.store.write() as conn:
+            current = pdb.playlist_item_ids(conn, row["id"])
+            new = ids
+            if skip_duplicates:
+                held = set(current)
+                new = [i for i in dict.fromkeys(ids) if i not in held]
+            if at is None or at >= len(current):
+                pdb.append_items(conn, row["id"], new)
+            else:
+                at = max(0, int(at))
+                pdb.set_items(conn, row["id"], current[:at] + new + current[at:])
+        return {"added": len(new), "skipped": len(ids) - len(new)}
+
+    def remove_from_playlist(self, playlist_id: int, positions: list[int]) -> int:
+        """Remove the entries at these positions (0 = first); returns how many went."""
+        from core.db import playlists as pdb
+
+        row = self._editable_playlist(playlist_id)
+        with self.store.write() as conn:
+            current = pdb.playlist_item_ids(conn, row["id"])
+            gone = {p for p in positions if 0 <= p < len(current)}
+            if gone:
+                pdb.set_items(conn, row["id"], [item for n, item in enumerate(current) if n not in gone])
+        return len(gone)
+
+    def move_in_playlist(self, playlist_id: int, positions: list[int], to: int) -> list[int]:
+        """Move the entries at `positions` (kept in their order) to before the entry now at `to`
+        (len = the end), as a drop between rows does; returns their new positions."""
+        from core.db import playlists as pdb
+
+        row = self._editable_playlist(playlist_id)
+        with self.store.write() as conn:
+            current = pdb.playlist_item_ids(conn, row["id"])
+            moving = sorted({p for p in positions if 0 <= p < len(current)})
+            if not moving:
+                return []
+            to = min(max(int(to), 0), len(current))
+            held = set(moving)
+            rest = [item for n, item in enumerate(current) if n not in held]
+            at = to - sum(1 for p in moving if p < to)
+            order = rest[:at] + [current[p] for p in moving] + rest[at:]
+            if order != current:
+                pdb.set_items(conn, row["id"], order)
+        return list(range(at, at + len(moving)))
+
+    def create_smart_playlist(self, playlist_name: str, rules: Any, profile: str | None = None) -> int:
+        """A new smart playlist (rules: a core.playlists.SmartRules, its dict or JSON); returns its id."""
+        from core.db import history as hdb
+        from core.db import playlists as pdb
+        from core.playlists import validate
+
+        checked = validate(rules)
+        name, prof = self._new_playlist_name(playlist_name, profile), profile or self.settings.profile
+        with self.store.write() as conn:
+            hdb.ensure_profile(conn, prof)
+            return pdb.add_playlist(conn, name, prof, "smart", checked.query, (), rules=checked.to_json())
+
+    def set_smart_rules(self, playlist_id: int, rules: Any) -> None:
+        """Replace a smart playlist's rules."""
+        from core.db import playlists as pdb
+        from core.playlists import validate
+
+        row = self._playlist_row(playlist_id)
+        if row["rules"] is None:
+            raise UserError(f"“{row['name']}” is a list of items, not a smart playlist: it has no rules")
+        checked = validate(rules)
+        with self.store.write() as conn:
+            pdb.set_rules(conn, row["id"], checked.to_json())
+
+    def smart_rules_from_search(self, query: str) -> SmartRules:
+        """The editable rules a search stands for (kind, genre, years, tempo, length, plays, words...)."""
+        from core.db.search import doc_frequency
+        from core.playlists import from_intent
+        from core.search.intent import parse
+
+        if not query or not query.strip():
+            raise UserError("give a search to make a smart playlist from, like “calm piano from the 70s”")
+        from core.db.playlists import terms_containing
+
+        conn = self.store.reader()
+        return from_intent(parse(query), known_words=lambda words: {
+            w for w, n in doc_frequency(conn, words).items() if n},
+            described=lambda words: terms_containing(conn, words))
+
+    def smart_playlist_from_search(self, query: str, playlist_name: str | None = None,
+                                   profile: str | None = None) -> int:
+        """A smart playlist whose rules are what the search asks for (not a frozen list of its results)."""
+        rules = self.smart_rules_from_search(query)
+        return self.create_smart_playlist(playlist_name or rules.query or query, rules, profile=profile)
+
+    def evaluate_rules(self, rules: Any, profile: str | None = None, seed: int = 0) -> list[int]:
+        """The ids of the present items a rule set selects now, in its order (a preview: nothing stored)."""
+        from core.db import playlists as pdb
+        from core.playlists import validate
+
+        return pdb.smart_ids(self.store.reader(), validate(rules), profile or self.settings.profile, seed=seed)
+
+    def describe_rules(self, rules: Any) -> str:
+        """A rule set in words: 'all of: kind is music, tempo at least 118 BPM; by artist, album, track'."""
+        from core.playlists import describe, validate
+
+        return describe(validate(rules))
+
+    def export_playlist(self, playlist_id: int, path: str, relative: bool = False) -> dict[str, Any]:
+        """Write the playlist as an extended M3U (UTF-8, .m3u8) with absolute paths, or paths relative
+        to the file's folder; returns {"path", "entries", "left_out"}."""
+        from core.playlists import Entry, write_m3u8
+
+        ids = self.playlist_item_ids(playlist_id)
+        rows = q.items_by_ids(self.store.reader(), ids)
+        entries = [Entry(path=q.from_db_path(rows[i]["path"]), duration=rows[i]["duration"],
+                         artist=rows[i]["artist"] or "", title=rows[i]["title"] or "") for i in ids if i in rows]
+        return write_m3u8(entries, path, relative=relative)
+
+    def _playlist_row(self, ref: int | str, profile: str | None = None):
+        from core.db import playlists as pdb
+
+        conn = self.store.reader()
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
+            row = pdb.playlist_row(conn, int(ref))
+            if row is not None:
+                return row
+            if isinstance(ref, int):
+                raise UserError(f"no playlist #{ref} (see `encore playlist list`)")
+        ids = pdb.playlist_ids_named(conn, profile or self.settings.profile, str(ref).strip())
+        if len(ids) > 1:
+            raise UserError(f"{len(ids)} playlists are called “{ref}”: give its number ({', '.join(map(str, ids))})")
+        if not ids:
+            named = f"#{ref} or called “{ref}”" if str(ref).strip().isdigit() else f"called “{ref}”"
+            raise UserError(f"no playlist {named} (see `encore playlist list`)")
+        return pdb.playlist_row(conn, ids[0])
+
+    def _editable_playlist(self, playlist_id: int):
+        row = self._playlist_row(playlist_id)
+        if row["rules"] is not None:
+            raise UserError(f"“{row['name']}” is a smart playlist: its items follow its rules (edit the rules "
+                            "instead, or make a playlist of its items)")
+        return row
+
+    def _playlist_info(self, row) -> PlaylistInfo:
+        from core.playlists import describe, validate
+
+        rules = summary = None
+        if row["rules"] is not None:
+            try:
+                checked = validate(row["rules"])
+                rules, summary = checked.to_dict(), describe(checked)
+            except UserError as exc:  # stored by a newer Encore, or damaged: shown, never evaluated wrongly
+                rules, summary = {}, f"rules Encore cannot read: {exc}"
+        return PlaylistInfo(id=row["id"], name=row["name"], source=row["source"], note=row["note"],
+                            size=row["n"], rules=rules, summary=summary or "")
+
+    def _new_playlist_name(self, name: str, profile: str | None, keep: int | None = None) -> str:
+        from core.db import playlists as pdb
+        from core.playlists import check_name
+
+        name = check_name(name)
+        others = [i for i in pdb.playlist_ids_named(self.store.reader(), profile or self.settings.profile, name)
+                  if i != keep]
+        if others:
+            taken = pdb.playlist_row(self.store.reader(), others[0])
+            raise UserError(f"there is a playlist called “{taken['name'] if taken else name}” already: "
+                            "choose another name")
+        return name
+
+    def _known_ids(self, item_ids: Any) -> list[int]:
+        """`item_ids` as ints, every one an item of the library (ItemNotFound names the first that is not)."""
+        try:
+            ids = [int(i) for i in item_ids]
+        except (TypeError, ValueError) as exc:
+            raise UserError(f"item ids must be numbers ({exc})") from exc
+        rows = q.items_by_ids(self.store.reader(), ids)
+        missing = [i for i in ids if i not in rows]
+        if missing:
+            raise ItemNotFound(f"no item {missing[0]} in the library" + (f" (and {len(missing) - 1} more)"
+                                                                        if len(missing) > 1 else ""))
+        return ids
 
     def retry_failures(self, progress: ProgressFn = None, cancel: CancelToken | None = None):
         """Scan every root now, trying again every file that failed to be read (a plain scan retries only

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.models import Changes
+from ui.item_drag import extend_item_menu
 from ui.table_model import ItemIdRole, KindRole, LibraryTableModel, PathRole, SubtitleRole
 from ui.thumbs import placeholder_pixmap
 from ui.widgets import EmptyState, elide_lines, plain_tip
@@ -299,6 +300,7 @@ class LibraryView(QWidget):
         menu.addAction("Add to queue", lambda: self.enqueue_requested.emit(ids))
         menu.addAction("Radio from here", lambda: self.radio_requested.emit(first))
         menu.addAction("Like", lambda: self.like_requested.emit(first))
+        extend_item_menu(self, menu, ids)  # "Add to playlist ▸"
         menu.exec(view.viewport().mapToGlobal(pos))
 
     def selected_ids(self) -> list[int]:

@@ -26,9 +26,10 @@ from ui.for_you import ForYouView
 from ui.health import HealthBanner
 from ui.library_view import LibraryView
 from ui.ops import Ops
-from ui.pages import FailuresView, HistoryView, PlaylistsView, SearchView
+from ui.pages import FailuresView, HistoryView, SearchView
 from ui.player import Player
 from ui.player_bar import PlayerBar, VideoPage
+from ui.playlists import PlaylistsView
 from ui.queue_panel import QueuePanel
 from ui.thumbs import Thumbnails
 from ui.welcome import WelcomeView
@@ -159,7 +160,7 @@ class MainWindow(WindowActions, QMainWindow):
         for view in (self.history, self.playlists):
             view.item_selected.connect(self.select_item)
             view.play_requested.connect(self.play)
-        self.playlists.import_requested.connect(self.import_history)
+        self.playlists.install(self)  # playlists in the sidebar, "Add to playlist", drags, import reports
         self.failures_view.rescan_requested.connect(lambda: self.work.start(stages=self.upkeep_stages))
         self.failures_view.item_selected.connect(self.select_item)
         # The detail pane always shows what the page on screen has selected (or nothing).

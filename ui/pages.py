@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSplitter,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.library import all_reasons, short_reason
-from core.models import Changes, MediaItem, PlaylistInfo
+from core.models import Changes
 from ui.table_model import format_duration
 from ui.widgets import ElidedLabel, EmptyState, WrapLabel, plain_tip
 
@@ -191,71 +190,6 @@ class HistoryView(_Page):
         cell = self.table.item(row, 0)
         if cell is not None:
             self.play_requested.emit([cell.data(IdRole)], 0)
-
-
-class PlaylistsView(_Page):
-    """Playlists (made, imported, generated) and their tracks; import a playlist or listening history."""
-
-    play_requested = Signal(list, int)
-    import_requested = Signal()
-    item_selected = Signal(int)
-
-    def __init__(self, library, parent: QWidget | None = None) -> None:
-        empty = EmptyState("No playlists yet", "Import an M3U playlist, or your listening history from "
-                           "ListenBrainz (JSON) or Last.fm (CSV): Encore learns from it right away.",
-                           action="Import a playlist or history…")
-        super().__init__("Playlists", empty, parent)
-        self.library = library
-        empty.button.clicked.connect(self.import_requested.emit)
-        self.lists = QListWidget()
-        self.lists.currentRowChanged.connect(self._show_list)
-        self.tracks = _table(["Title", "Artist", "Length"])
-        self.tracks.cellDoubleClicked.connect(lambda r, _c: self._play(r))
-        self.tracks.currentCellChanged.connect(lambda r, *_: self._emit(r))
-        import_button = QPushButton("Import…")
-        import_button.clicked.connect(self.import_requested.emit)
-        left = QWidget()
-        lcol = QVBoxLayout(left)
-        lcol.setContentsMargins(0, 0, 0, 0)
-        lcol.addWidget(self.lists, 1)
-        lcol.addWidget(import_button)
-        split = QSplitter()
-        split.addWidget(left)
-        split.addWidget(self.tracks)
-        split.setSizes([220, 600])
-        self.set_content(split)
-        self._lists: list[PlaylistInfo] = []
-        self._items: list[MediaItem] = []
-
-    def library_changed(self, changes: Changes) -> None:
-        """Playlists (or titles, or the profile) changed: redraw when on screen (opening the page redraws)."""
-        if (changes.playlists or changes.details or changes.settings) and self.isVisible():
-            self.refresh()
-
-    def refresh(self) -> None:
-        shown = self._lists[self.lists.currentRow()].id if 0 <= self.lists.currentRow() < len(self._lists) else None
-        self._lists = self.library.playlists()
-        self.lists.clear()
-        for pl in self._lists:
-            self.lists.addItem(f"{pl.name}  ({pl.size})")
-        self.show_content(bool(self._lists))
-        if self._lists:
-            ids = [pl.id for pl in self._lists]
-            self.lists.setCurrentRow(ids.index(shown) if shown in ids else 0)  # the open list stays open
-
-    def _show_list(self, row: int) -> None:
-        self._items = self.library.playlist_items(self._lists[row].id) if 0 <= row < len(self._lists) else []
-        self.tracks.setRowCount(len(self._items))
-        for r, it in enumerate(self._items):
-            for c, v in enumerate([it.title, it.artist, format_duration(it.duration)]):
-                self.tracks.setItem(r, c, _cell(v or "", it.id))
-
-    def _play(self, row: int) -> None:
-        self.play_requested.emit([it.id for it in self._items], row)
-
-    def _emit(self, row: int) -> None:
-        if 0 <= row < len(self._items):
-            self.item_selected.emit(self._items[row].id)
 
 
 class FailuresView(_Page):

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.library import all_reasons, short_reason
+from ui.item_drag import extend_item_menu
 from ui.thumbs import placeholder_pixmap
 from ui.widgets import ElidedLabel, WrapLabel, plain_tip
 
@@ -109,6 +110,7 @@ class Card(QFrame):
         menu.addAction("Play", lambda: self.activated.emit(self.rec))
         menu.addAction("Radio from here", lambda: self.radio.emit(self.rec.item.id))
         menu.addAction("Why this?", lambda: self.clicked.emit(self.rec))
+        extend_item_menu(self, menu, [self.rec.item.id])  # "Add to playlist ▸"
         menu.exec(event.globalPos())
 
 

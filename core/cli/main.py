@@ -8,12 +8,12 @@ import os
 import sys
 from collections.abc import Callable
 
-from core.cli import analysis, doctor, explain, recommend, scan, search
+from core.cli import analysis, doctor, explain, playlists, recommend, scan, search
 from core.errors import EncoreError, plain_error
 
 # Each group adds its subcommands with register(add); listed here in plain imports, so a broken
 # module is an import error at start-up, never a silently missing command.
-COMMAND_GROUPS = (scan, analysis, search, recommend, explain, doctor)
+COMMAND_GROUPS = (scan, analysis, search, recommend, playlists, explain, doctor)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,5 +1,5 @@
-"""Typed reads and writes of what the user did: play_events, ratings, playlists, playlist_items,
-resume_positions and profiles. The only module that holds SQL for these tables.
+"""Typed reads and writes of what the user did: play_events, ratings, resume_positions and profiles.
+The only module that holds SQL for these tables (playlists live in core/db/playlists.py).
 
 Readers take a connection and a profile; per-item readers take a list of ids and read it through
 `core.db.chunked.select_in`, so any number of ids works.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from core.db.chunked import select_in
@@ -164,28 +164,6 @@ def liked_among(conn: sqlite3.Connection, profile: str, item_ids: Sequence[int])
         item_ids, after=(profile,))}
 
 
-# ----- playlists ---------------------------------------------------------------------------------
-def add_playlist(conn: sqlite3.Connection, name: str, profile: str, source: str, note: str,
-                 item_ids: Iterable[int]) -> int:
-    """Store a playlist with its items in order; returns its id."""
-    cur = conn.execute("INSERT INTO playlists (name, profile, source, note, created_at) VALUES (?, ?, ?, ?, ?)",
-                       (name, profile, source, note, time.time()))
-    playlist_id = int(cur.lastrowid or 0)
-    conn.executemany("INSERT INTO playlist_items (playlist_id, position, item_id) VALUES (?, ?, ?)",
-                     [(playlist_id, n, item) for n, item in enumerate(item_ids)])
-    return playlist_id
-
-
-def playlist_baskets(conn: sqlite3.Connection) -> list[tuple[float, list[int]]]:
-    """Every playlist of every profile as (created_at, item ids in order)."""
-    items: dict[int, list[int]] = {}
-    for playlist_id, item_id in conn.execute(
-            "SELECT playlist_id, item_id FROM playlist_items ORDER BY playlist_id, position"):
-        items.setdefault(playlist_id, []).append(item_id)
-    return [(created, items.get(pid, [])) for pid, created in
-            conn.execute("SELECT id, created_at FROM playlists ORDER BY id").fetchall()]
-
-
 # ----- resume positions --------------------------------------------------------------------------
 def resume_position(conn: sqlite3.Connection, item_id: int, profile: str) -> float | None:
     """Where playback of an item stopped last time (seconds), or None."""
@@ -246,16 +224,3 @@ def latest_play(conn: sqlite3.Connection, profile: str) -> tuple[int, str] | Non
         (profile,)).fetchone()
     return (int(row[0]), str(row[1])) if row else None
 
-
-def playlists_of(conn: sqlite3.Connection, profile: str) -> list[sqlite3.Row]:
-    """The profile's playlists, newest first: id, name, source, note and n (how many items)."""
-    return conn.execute(
-        "SELECT pl.id, pl.name, pl.source, pl.note, COUNT(pi.item_id) AS n FROM playlists pl "
-        "LEFT JOIN playlist_items pi ON pi.playlist_id = pl.id WHERE pl.profile = ? "
-        "GROUP BY pl.id ORDER BY pl.created_at DESC, pl.id DESC", (profile,)).fetchall()
-
-
-def playlist_item_ids(conn: sqlite3.Connection, playlist_id: int) -> list[int]:
-    """The item ids of one playlist, in its order."""
-    return [int(r[0]) for r in conn.execute(
-        "SELECT item_id FROM playlist_items WHERE playlist_id = ? ORDER BY position", (playlist_id,))]

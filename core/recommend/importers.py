@@ -18,6 +18,7 @@ import csv
 import io
 import math
 import os
+import re
 import sqlite3
 import time
 from collections import Counter
@@ -29,6 +30,7 @@ from typing import Any
 from core.context import StageContext
 from core.db import history as hdb
 from core.db import items as q
+from core.db import playlists as pdb
 from core.errors import UserError
 from core.recommend.history import play_problem
 from core.recommend.json_stream import JsonStream, Unreadable
@@ -354,6 +356,8 @@ def import_history(ctx: StageContext, path: str, profile: str) -> dict[str, Any]
                 unmatched += 1
                 if len(unmatched_rows) < MAX_UNMATCHED_LISTED:
                     unmatched_rows.append({k: r.get(k) for k in ("artist", "title", "path") if r.get(k)})
+                    if fmt == "m3u":
+                        unmatched_rows[-1]["why"] = m3u_unmatched_why(r)
                 continue
             matched += 1
             if fmt == "m3u":
@@ -371,12 +375,26 @@ def import_history(ctx: StageContext, path: str, profile: str) -> dict[str, Any]
     if fmt == "m3u":
         with ctx.store.write() as conn:
             hdb.ensure_profile(conn, profile)
-            hdb.add_playlist(conn, p.stem, profile, "import", str(p), playlist)
+            pdb.add_playlist(conn, p.stem, profile, "import", str(p), playlist)
     rebuilt = neighbours.rebuild(ctx) if matched else None
     return {"format": fmt, "file": str(p), "rows": matched + unmatched + skipped, "matched": matched,
             "unmatched": unmatched, "skipped": skipped, "skipped_reasons": dict(skip.most_common()),
             "events_added": added, "playlist_items": len(playlist), "unmatched_rows": unmatched_rows,
             "rebuild": rebuilt}
+
+
+def m3u_unmatched_why(entry: Row) -> str:
+    """Why a playlist entry matched nothing: "not found in your library: <path> (no file with that path
+    or title)", or that the file exists but its folder is not in the library, or that it is a web address."""
+    path = entry.get("path") or entry.get("title") or "?"
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]+:/", path):  # a URL (normpath made "://" ":/")
+        path = re.sub(r"^([A-Za-z][A-Za-z0-9+.-]+):/(?!/)", r"\1://", path)
+        why = "a web address: Encore plays files on this computer"
+    elif os.path.isfile(path):
+        why = "the file is there, but its folder is not in your library: add the folder"
+    else:
+        why = "no file with that path or title"
+    return f"not found in your library: {path} ({why})"
 
 
 def _write_plays(ctx: StageContext, profile: str, fmt: str, batch: list[tuple[int, float, float]]) -> int:

@@ -22,6 +22,7 @@ import scipy.sparse as sp
 from core.context import StageContext
 from core.db import history as hdb
 from core.db import neighbours as ndb
+from core.db import playlists as pdb
 from core.recommend.cf import CFParams, item_item, shrunk_cosine
 
 EPOCH = 1.6e9
@@ -97,7 +98,7 @@ def baskets(conn: sqlite3.Connection, gap_s: float) -> tuple[list[list[int]], li
         if not skipped:
             out[-1].append(item_id)
     sessions = len(out)
-    for created, items in hdb.playlist_baskets(conn):
+    for created, items in pdb.playlist_baskets(conn):
         out.append(items)
         times.append(created)
     split: list[list[int]] = []
