@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import Paths, Settings, resolve_data_dir
+from core.failure_words import describe as describe_failure
 
 
 def _check(name: str, status: str, detail: str, fix: str = "", **extra: Any) -> dict[str, Any]:
@@ -73,9 +74,10 @@ def check_database(paths: Paths) -> list[dict[str, Any]]:
         out.append(_check("database", status, f"{paths.db}: quick_check ok in {report.seconds:.2f} s, "
                           f"schema {schema} (this Encore: {latest}), {_human(paths.db.stat().st_size)}", fix,
                           schema=schema, latest_schema=latest))
-        if failed:
-            out.append(_check("unreadable files", "warn", f"{failed} files could not be read or analysed",
-                              "see `encore failures`; fix or remove those files, then rescan"))
+        problems = [f for f in failed if not describe_failure(*f).quiet]  # short clips etc. are not problems
+        if problems:
+            out.append(_check("unreadable files", "warn", f"{len(problems)} files could not be read or analysed",
+                              "see `encore failures` for what happened to each and what to do"))
     elif not report.damaged:
         out.append(_check("database", "warn", f"could not check {paths.db}: {report.detail}",
                           "another program may be using it (close other Encore windows) or the folder "

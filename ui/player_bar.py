@@ -33,6 +33,8 @@ class PlayerBar(QWidget):
         self.title = QLabel("Nothing playing")
         self.title.setObjectName("nowTitle")
         self.subtitle = QLabel("")
+        for label in (self.title, self.subtitle):  # titles and artists are the file's data, never markup
+            label.setTextFormat(Qt.TextFormat.PlainText)
         self.subtitle.setObjectName("nowSubtitle")
         text = QVBoxLayout()
         text.setSpacing(0)

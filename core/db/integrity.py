@@ -89,19 +89,19 @@ def readonly_uri(path: Path | str) -> str:
     return Path(os.path.abspath(path)).as_uri() + "?mode=ro"
 
 
-def schema_and_failures(path: Path | str) -> tuple[int, int]:
-    """The highest migration applied to a library file and how many failures it records (0, 0 when
+def schema_and_failures(path: Path | str) -> tuple[int, list[tuple[str, str]]]:
+    """The highest migration applied to a library file and its failures as (stage, error) (0, [] when
     unreadable), read with a read-only connection (`encore doctor`)."""
     try:
         conn = sqlite3.connect(readonly_uri(path), uri=True)
     except sqlite3.Error:
-        return 0, 0
+        return 0, []
     try:
         done = [r[0] for r in conn.execute("SELECT number FROM schema_migrations")]
-        failed = conn.execute("SELECT COUNT(*) FROM failures").fetchone()[0]
-        return max(done, default=0), int(failed)
+        failed = [(str(r[0]), str(r[1] or "")) for r in conn.execute("SELECT stage, error FROM failures")]
+        return max(done, default=0), failed
     except sqlite3.Error:
-        return 0, 0
+        return 0, []
     finally:
         conn.close()
 

@@ -33,3 +33,23 @@ def test_doctor_gpu_check_is_lazy_and_never_fails(library):
     report = run_checks(library.paths.data_dir, gpu=True)
     gpu = [c for c in report["checks"] if c["name"] == "gpu"][0]
     assert gpu["status"] in ("ok", "warn") and gpu.get("device") in ("cuda", "mps", "cpu", None)
+
+
+def test_doctor_counts_only_real_failures_like_the_failures_page(tmp_path):
+    """Short clips that play are not "unreadable": doctor agrees with the Failures page."""
+    from core.db import items as q
+    from core.library import Library
+
+    lib = Library(tmp_path)
+    try:
+        with lib.store.write() as conn:
+            q.record_failure(conn, "/m/tada.wav", "analyze", "NoAudio: too short to analyse (0.4 s)", None, None, None)
+            q.record_failure(conn, "/m/broken.flac", "analyze", "NoAudio: the audio data is damaged or cut off",
+                             None, None, None)
+        quiet = [g for g in lib.failure_groups() if g["quiet"]]
+        assert quiet, "the short clip is a quiet group on the page"
+    finally:
+        lib.close()
+    report = run_checks(tmp_path, gpu=False)
+    unreadable = [c for c in report["checks"] if c["name"] == "unreadable files"]
+    assert len(unreadable) == 1 and unreadable[0]["detail"].startswith("1 files")
