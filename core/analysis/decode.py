@@ -136,6 +136,7 @@ def _decode_pyav(path: str, duration: float | None) -> tuple[list[np.ndarray], f
         sr = int(stream.codec_context.sample_rate or stream.rate or 0)
         if sr <= 0:
             raise NoAudio("the audio stream has no sample rate")
+        declared: float | None
         if stream.duration is not None and stream.time_base is not None:
             declared = float(stream.duration * stream.time_base)
         elif container.duration is not None:

@@ -104,7 +104,8 @@ def cascade() -> Cascade:
                             a["leaves"][start:start + size, 0].astype(np.float64),
                             a["leaves"][start:start + size, 1].astype(np.float64)))
         start += size
-    return Cascade(tuple(face_cascade.WINDOW), tuple(stages))
+    width, height = face_cascade.WINDOW
+    return Cascade((int(width), int(height)), tuple(stages))
 
 
 def skin_mask(bgr: np.ndarray) -> np.ndarray | None:
@@ -252,7 +253,8 @@ def detect_faces(image: np.ndarray) -> list[tuple[int, int, int, int]]:
     c = cascade()
     found = [(x, y, c.window[0] * f, c.window[1] * f) for x, y, f in _passing_windows(gray, skin, c)]
     boxes = group_rectangles(np.array(found).reshape(-1, 4))
-    return [tuple(int(round(v * scale)) for v in b) for b in boxes]
+    return [(int(round(x * scale)), int(round(y * scale)), int(round(w * scale)), int(round(h * scale)))
+            for x, y, w, h in boxes]
 
 
 def people_phrases(faces: list[tuple[int, int, int, int]], frame_height: int) -> list[str]:

@@ -398,7 +398,7 @@ def analyze_video(path: str, keyframe_dir: str, duration_hint: float | None = No
         poster_path = os.path.join(keyframe_dir, "poster.jpg")
         save_jpeg(poster.thumb, poster_path)
         features["poster_t"] = round(poster.t, 3)
-    remove_stale_pictures(keyframe_dir, {k["path"] for k in saved} | {poster_path or ""}, started)
+    remove_stale_pictures(keyframe_dir, {str(k["path"]) for k in saved} | {poster_path or ""}, started)
     return {"features": features, "vector": feature_vector(features), "keyframes": saved, "poster": poster_path}
 
 
