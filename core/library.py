@@ -393,18 +393,45 @@ class Library:
         return llm_status(self)
 
     # ----- asking -------------------------------------------------------------------------------
-    def search(self, query: str, limit: int = 20, kind: str | None = None,
-               profile: str | None = None) -> list[Hit]:
-        """Natural-language search: a list of Hit (item, score, reasons)."""
+    EMPTY_QUERY = "Type what you are looking for: a title, an artist, or words like 'calm piano'"
+
+    @staticmethod
+    def query_is_empty(query: str | None) -> bool:
+        """Whether a query has nothing to look for: blank, or punctuation only ("!!!", "...")."""
+        return not any(c.isalnum() for c in query or "")
+
+    def search(self, query: str, limit: int = 20, kind: str | None = None, profile: str | None = None, *,
+               genre: str | None = None, year_min: int | None = None, year_max: int | None = None,
+               length_min: float | None = None, length_max: float | None = None) -> list[Hit]:
+        """Natural-language search: a list of Hit (item, score, reasons). The keyword filters (the window's
+        chips, the CLI's options) are strict: a genre word, a year range, a length range in seconds. A query
+        with nothing to look for ("", "!!!") finds nothing unless a filter or kind is given: faces check
+        `query_is_empty` first and say EMPTY_QUERY."""
         from core.search.engine import search
+        from core.search.filters import Filters
 
-        return search(self, query, limit=limit, kind=kind, profile=profile or self.settings.profile)
+        filters = Filters(genre.strip() if genre and genre.strip() else None, year_min, year_max,
+                          length_min, length_max)
+        if filters.year_min is not None and filters.year_max is not None and filters.year_min > filters.year_max:
+            raise UserError(f"the year range {year_min}-{year_max} runs backwards")
+        if filters.length_min is not None and filters.length_max is not None and filters.length_min > filters.length_max:
+            raise UserError("the length range runs backwards (the shortest length comes first)")
+        return search(self, query, limit=limit, kind=kind, profile=profile or self.settings.profile,
+                      filters=filters)
 
-    def search_notice(self) -> str | None:
-        """Why search can match words only right now (the embedding model setting names no usable model),
-        or None. A Hit list cannot carry it, so faces ask after a search (the CLI prints it on stderr)."""
+    def search_genres(self, limit: int = 30) -> list[str]:
+        """The library's most common genres (one word or phrase each), for the genre filter."""
+        from core.search.filters import genres
+
+        return genres(self.store.reader(), limit)
+
+    def search_notice(self, query: str | None = None) -> str | None:
+        """Why search can match words only right now (the embedding model setting names no usable model, or
+        the model does not read the language of `query`), or None. A Hit list cannot carry it, so faces ask
+        after a search (the CLI prints it on stderr, the window above the results)."""
         from core.embed.store import encoder
         from core.errors import ModelError
+        from core.search.scripts import model_reads, unread_notice
 
         try:
             folder = encoder(self).model_path
@@ -414,6 +441,8 @@ class Library:
             return (f"search matched words only: the embedding model setting {folder} is not a "
                     "sentence-transformers model folder. Choose another one in Settings (or clear the setting "
                     "to use the bundled model), then run `encore embed`")
+        if query and not model_reads(query, encoder(self).name):
+            return unread_notice(query.strip())
         return None
 
     def recommend(self, seed: int | str | None = None, mode: str = "for-you", kind: str | None = None,

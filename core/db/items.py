@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from core.db.chunked import select_in
+from core.db.search import copy_trigram_row, write_trigram_row
 from core.db.terms import SOURCE_TAGS, tag_terms, write_terms
 from core.models import MediaItem
 from core.text import display_path
@@ -99,6 +100,7 @@ def write_extracted(conn: sqlite3.Connection, item_id: int, result: dict[str, An
          fields["album"], fields["genre"], tag_text,
          (lyrics + " " + sidecar_text)[:FTS_SIDECAR_CHARS]),
     )
+    copy_trigram_row(conn, item_id)  # CJK names and tags, as substrings
 
 
 def set_fts_descriptors(conn: sqlite3.Connection, item_id: int, phrases: list[str]) -> None:
@@ -337,6 +339,8 @@ def take_over_item(conn: sqlite3.Connection, old_id: int, new_id: int) -> None:
                  "SELECT ?, title, artist, album, genre, tags, sidecar FROM items_fts WHERE rowid = ?",
                  (old_id, new_id))
     conn.execute("DELETE FROM items_fts WHERE rowid = ?", (new_id,))
+    copy_trigram_row(conn, old_id)
+    write_trigram_row(conn, new_id, None)
     conn.execute("DELETE FROM items WHERE id = ?", (new_id,))
     columns = [k for k in new.keys() if k not in ("id", "added_at")]
     sets = ", ".join(f'"{k}" = ?' for k in columns)

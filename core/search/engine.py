@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sqlite3
 import time
@@ -17,9 +18,11 @@ from core.db.features import SOUND_EFFECT, audio_features_for, item_classes_for
 from core.db.items import items_by_ids, media_item
 from core.embed import store
 from core.models import Hit, Reason
-from core.search import lexical
+from core.search import lexical, scripts, spelling
+from core.search.filters import POOL_FACTOR, Filters
+from core.search.filters import browse_ids as browse_filtered
 from core.search.fusion import RankParams, Scored, SearchContext, rank
-from core.search.intent import Intent, parse
+from core.search.intent import GENRES, LONG, Intent, parse
 from core.search.vocabulary import load_vocabulary
 
 FEATURE_BOOST = 0.3
@@ -89,27 +92,57 @@ def _feature_matches(conn, ids: list[int], wanted: dict) -> dict[int, dict[str, 
     return out
 
 
-def _filter_only(conn, intent: Intent, kind: str | None, n: int) -> list[Scored]:
-    """Queries with no words ("music before 2000", "my favourites"): every item, filters decide."""
-    return [Scored(i, 0.0) for i in fts.browse_ids(conn, kind, intent.year_min, intent.year_max, n)]
+def _filter_only(conn, intent: Intent, kind: str | None, n: int, filters: Filters) -> list[Scored]:
+    """Queries with no words ("music before 2000", "my favourites", only filter chips): every item, filters decide."""
+    return [Scored(i, 0.0) for i in browse_filtered(conn, filters, kind, intent.year_min, intent.year_max, n)]
+
+
+def _corrections(ctx: StageContext, conn, intent: Intent) -> list[spelling.Correction]:
+    """Typos among the query words: words in no item, other than those the parser understood ("upbeat")."""
+    keep = set(intent.feature_words) | set(intent.kind_words) | {t for g in intent.genres for t in g.split()}
+    keep |= {w for w in intent.words if w in LONG or w in GENRES}
+    known = fts.doc_frequency(conn, list(dict.fromkeys(t for w in intent.words for t in fts.tokens(w))))
+    return spelling.corrections(ctx, intent.words, known, keep)
+
+
+def _corrected(intent: Intent, corrections: list[spelling.Correction]) -> Intent:
+    """The intent to rank: each typo replaced by its nearest library words (the semantic side reads the query
+    with the nearest one: "batle music" -> "battle music")."""
+    if not corrections:
+        return intent
+    swap = {c.typed: c.words for c in corrections}
+    first = {c.typed: c.words[0] for c in corrections}
+    words = list(dict.fromkeys(x for w in intent.words for x in swap.get(w, (w,))))
+    query = re.sub(r"[\w&'-]+", lambda m: first.get(m.group(0).lower(), m.group(0)), intent.query)
+    return dataclasses.replace(intent, words=words, query=query,
+                               free_text=" ".join(first.get(w, w) for w in intent.words))
 
 
 def search(ctx: StageContext, query: str, limit: int = 20, kind: str | None = None, profile: str = "default",
-           params: RankParams | None = None) -> list[Hit]:
-    """Hybrid natural-language search; every Hit has a `matches_query` Reason saying why."""
+           params: RankParams | None = None, filters: Filters | None = None) -> list[Hit]:
+    """Hybrid natural-language search; every Hit has a `matches_query` Reason saying why. A query with nothing
+    to look for ("", "!!!", "the") and no filter finds nothing (it used to list the whole library)."""
     intent = parse(query)
+    intent.words = [w for w in intent.words if any(c.isalnum() for c in w)]  # "-", "&", "'" are not words
+    filters = filters or Filters()
     explicit_kind = kind in ("audio", "video")
+    if not intent.words and not intent.has_filters and not filters.active and not explicit_kind:
+        return []
     kind = kind if explicit_kind else intent.kind
     sctx = context(ctx, params)
     conn = sctx.conn
+    if not scripts.model_reads(intent.query, store.model_name(ctx)):
+        sctx.encode_query = None  # an English model on another language: word and substring matches only
     if kind and not explicit_kind and not fts.has_kind(conn, kind):
         intent.words = intent.words + intent.kind_words  # "music" in a film library: a word, not a filter
         kind = None
-    pool = max(sctx.params.candidates, limit * 5)
+    corrections = _corrections(ctx, conn, intent) if intent.words else []
+    ranked = _corrected(intent, corrections)
+    pool = max(sctx.params.candidates, limit * 5) * (POOL_FACTOR if filters.active else 1)
     if intent.words:
-        scored = rank(sctx, intent, pool, store.KIND_CODES.get(kind) if explicit_kind and kind else None)
+        scored = rank(sctx, ranked, pool, store.KIND_CODES.get(kind) if explicit_kind and kind else None)
     else:
-        scored = _filter_only(conn, intent, kind, pool if intent.has_filters else limit)
+        scored = _filter_only(conn, intent, kind, pool, filters)
     if not scored:
         return []
     ids = [s.item_id for s in scored]
@@ -121,6 +154,8 @@ def search(ctx: StageContext, query: str, limit: int = 20, kind: str | None = No
     def keep(s: Scored, use_kind: bool) -> bool:
         row = rows.get(s.item_id)
         if row is None or row["status"] != "ok" or (use_kind and kind and row["kind"] != kind):
+            return False
+        if not filters.keeps(row):
             return False
         year = row["year"]
         if year and ((intent.year_min and year < intent.year_min) or (intent.year_max and year > intent.year_max)):
@@ -162,10 +197,16 @@ def search(ctx: StageContext, query: str, limit: int = 20, kind: str | None = No
         final.append((score, s, matched))
     final.sort(key=lambda t: (-t[0], t[1].item_id))
     final = final[:limit]
-    words = lexical.matched_words(conn, [s.item_id for _, s, _ in final], intent.words)
+    final_ids = [s.item_id for _, s, _ in final]
+    words = lexical.matched_words(conn, final_ids, ranked.words)
+    for item_id, runs in scripts.matched_substrings(conn, final_ids, ranked.words).items():
+        words[item_id] = list(dict.fromkeys(words.get(item_id, []) + runs))
+    typed = {w: c.typed for c in corrections for w in c.words}
     hits = []
     for score, s, matched in final:
         detail: dict[str, Any] = {"query": intent.query, "words": words.get(s.item_id, [])}
+        if fixed := {w: typed[w] for w in detail["words"] if w in typed}:
+            detail["corrected"] = fixed  # {"battle": "batle"}: the library word it matched, what was typed
         if s.semantic is not None:
             detail["similarity"] = round(float(s.semantic), 4)
         if matched:

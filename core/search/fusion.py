@@ -20,6 +20,7 @@ import numpy as np
 
 from core.embed.index import VectorIndex
 from core.search import lexical as lx
+from core.search import scripts
 from core.search import terms as tm
 from core.search.intent import Intent
 from core.search.vocabulary import Vocabulary
@@ -98,9 +99,11 @@ def rank(ctx: SearchContext, intent: Intent, limit: int, kind_code: int | None =
     df = lx.doc_frequency(ctx.conn, toks)
     usable = [w for w in words if any(df.get(t, 0) <= p.max_term_items for t in lx.tokens(w))]
     lex = lx.bm25(ctx.conn, usable, cand, p.field_weights) if p.lexical > 0 else {}
+    # CJK and other unspaced scripts: substrings of names and tags ("悲伤" in "悲伤的音乐"), scored 0..1
+    sub, sub_found = scripts.substring_scores(ctx.conn, words, cand) if p.lexical > 0 else ({}, set())
     trust = 0.0
-    if toks and lex:
-        trust = (sum(1 for t in toks if df.get(t, 0) > 0) / len(toks)) ** p.coverage_power
+    if toks and (lex or sub):
+        trust = (sum(1 for t in toks if df.get(t, 0) > 0 or t in sub_found) / len(toks)) ** p.coverage_power
 
     if pending is not None:
         query_vec = pending.result()
@@ -120,16 +123,16 @@ def rank(ctx: SearchContext, intent: Intent, limit: int, kind_code: int | None =
         if len(sims):
             hi, lo = float(sims[0]), float(sims[-1])
             sem = dict(zip(ids.tolist(), sims.tolist(), strict=True))
-            extra = [i for i in set(lex) | set(exp) | set(recalled) if i not in sem]
+            extra = [i for i in set(lex) | set(exp) | set(recalled) | set(sub) if i not in sem]
             sem.update(ctx.index.lookup(scores, extra))
 
     lex_top = max(lex.values()) if lex else 1.0
     span = max(hi - lo, 1e-6)
     out = []
-    for item_id in set(lex) | set(exp) | set(sem) | set(recalled):
+    for item_id in set(lex) | set(exp) | set(sem) | set(recalled) | set(sub):
         s = sem.get(item_id)
         s_norm = min(max((s - lo) / span, 0.0), 1.0) if s is not None else 0.0
-        l_norm = lex.get(item_id, 0.0) / lex_top
+        l_norm = max(lex.get(item_id, 0.0) / lex_top, sub.get(item_id, 0.0))
         e = exp.get(item_id, 0.0)
         out.append(Scored(item_id, p.semantic * s_norm + p.lexical * trust * l_norm + p.expansion * e, l_norm, s, e,
                           tuple(exp_terms.get(item_id, ()))))
