@@ -16,26 +16,20 @@ def reason_line(reason: Reason) -> str:
     kind = reason.kind
     if kind == "because_you_played":
         return f"Because you played {d.get('title') or 'a track you like'}"
-    if kind == "co_played":  # count: listening sessions that held both
-        n, other = _count(d.get("count")), d.get("with_title") or "your picks"
-        if n >= OFTEN:
-            return f"You often play it with {other}"
-        return f"Played in the same session as {other}" + (" twice" if n == 2 else "")
+    if kind == "co_played":
+        n = d.get("count")
+        return f"Often played with {d.get('with_title') or 'your picks'}" + (f" ({n}×)" if n else "")
     if kind == "same_playlist":
         return f"In a playlist with {d.get('with_title') or 'your picks'}"
     if kind in ("similar_sound", "similar_look"):
-        other = d.get("to_title") or "your pick"
+        what = "Sounds like" if kind == "similar_sound" else "Looks like"
         feats = [_FEATURE_WORDS.get(f, f.replace("_", " ")) for f in (d.get("features") or {})][:2]
-        if feats:
-            return f"Similar {' and '.join(feats)} to {other}"
-        return f"{'Sounds' if kind == 'similar_sound' else 'Looks'} like {other}"
+        tail = f" — similar {' and '.join(feats)}" if feats else ""
+        return f"{what} {d.get('to_title') or 'your pick'}{tail}"
     if kind == "similar_text":
-        shared = [_phrase(w) for w in (d.get("shared") or [])][:3]
-        other = d.get("to_title") or "your pick"
-        return f"{', '.join(shared)}, like {other}" if shared else f"Described like {other}"
-    if kind == "matches_query" and d.get("video_title"):  # music that fits a video (nobody searched)
-        words = [_phrase(w) for w in (d.get("words") or [])][:3]
-        return f"Fits {d['video_title']}" + (f": {', '.join(words)}" if words else "")
+        shared = [str(w) for w in (d.get("shared") or [])][:3]
+        base = f"Like {d.get('to_title') or 'your pick'}"
+        return base + (f": {', '.join(shared)}" if shared else "")
     if kind == "matches_query":
         words = [str(w) for w in (d.get("words") or [])][:4]
         if words:
@@ -44,12 +38,10 @@ def reason_line(reason: Reason) -> str:
                                           for w in words)
         features = d.get("features") or {}
         if isinstance(features, dict) and features:
-            said = [w for f, v in list(features.items())[:3] if (w := _feature_fit(f, v))]
-            if said:
-                return said[0][0].upper() + ", ".join(said)[1:] + ", as you asked"
+            return "Fits your " + " and ".join(_FEATURE_WORDS.get(f, f.replace("_", " ")) for f in list(features)[:2])
         related = [str(w) for w in (d.get("related_terms") or [])][:3]
-        if related:  # words of the library near the query (by meaning) that this item's title, tags or descriptions hold
-            return "Found by your search through " + ", ".join(f"“{w}”" for w in related)
+        if related:
+            return "Related: " + ", ".join(related)
         if d.get("similarity") is not None:
             return "Close in meaning to “" + str(d.get("query", "your search"))[:40] + "”"
         return "Matches your search"
