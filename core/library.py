@@ -53,6 +53,7 @@ __all__ = ["Library", "ItemNotFound", "all_reasons", "reason_line", "short_reaso
 
 ProgressFn = Callable[[Progress], None] | None
 UPDATE_STAGES = ("scan", "analyze", "embed")  # the one order of the pipeline (cli and ui both call update)
+HISTORY_SORTS = ("plays", "last_played", "rating")  # list columns sorted by the history, not by SQL
 BACKUP_WAIT_S = 60.0  # close() and the end of a process wait this long for a daily backup's copy
 CHECK_HOLD_S = 2.0  # background mode: quick_check starts at library.health.go() (window shown) or after this
 
@@ -632,15 +633,20 @@ class Library:
                  descending: bool = False) -> list[int]:
         """Ids of the present items in list order: of one kind, with every word of `filter_text` matching
         (as a prefix) a title, name, album, genre, tag or lyric, sorted by a list column
-        (title, artist, album, genre, year, duration, height, added_at). Runs on the caller's thread."""
+        (title, artist, album, genre, year, duration, height, added_at, plays, last_played, rating):
+        items without a value last, ties in album order. Runs on the caller's thread."""
         from core.db.search import fts_query
 
+        if sort in HISTORY_SORTS:
+            return self._ids_by_history(kind, fts_query(filter_text), sort, descending)
         return q.listed_ids(self.store.reader(), kind, fts_query(filter_text), sort, descending)
 
     def item_rows(self, ids: list[int]) -> dict[int, dict[str, Any]]:
-        """{id: its list columns} for a page of a list: id, path (a str), kind, title, artist, album, genre,
-        year, duration, width, height, added_at, cover_path, poster_path."""
-        return q.listed_rows(self.store.reader(), ids)
+        """{id: its list columns} for a page of a list: id, path (a str), kind, title, artist, album,
+        album_artist, genre, year, disc_no, track_no, duration, width, height, added_at, cover_path,
+        poster_path, and of the current profile plays (not skips), last_played (a time or None) and
+        rating (1 liked, -1 disliked, None)."""
+        return self._with_history(q.listed_rows(self.store.reader(), ids))
 
     def recently_added(self, limit: int = 16) -> list[MediaItem]:
         """The present items added last, newest first."""
@@ -937,6 +943,56 @@ class Library:
         """Scan every root now, trying again every file that failed to be read (a plain scan retries only
         those whose cause may have passed, at most 5 times, hours apart). Returns a ScanReport ("retried")."""
         return self.scan(None, progress=progress, cancel=cancel, retry_failed=True)
+
+    # ----- albums and artists -----
+    # The Albums and Artists pages group the music by album artist (else artist) and album, case ignored
+    # (SQL in core/db/items.py: albums, album_track_ids, artists); the lists' plays / last played / rating
+    # columns come from the history readers (core/db/history.py: real plays only, skips not counted).
+    def albums(self, artist: str | None = None) -> list[q.AlbumRow]:
+        """The albums of the music (of one album artist when given), by artist, year and title; albums
+        of no known artist after them and the tracks on no album last. Each: artist ('' unknown; None
+        for the library's one "Unknown album"), album ('' = no album), year, tracks, duration,
+        cover_path (of its first track with a cover), first_id."""
+        return q.albums(self.store.reader(), artist)
+
+    def album_item_ids(self, artist: str | None, album: str) -> list[int]:
+        """The tracks of one album (the artist and album of an `albums()` row) in disc and track order."""
+        return q.album_track_ids(self.store.reader(), artist, album)
+
+    def artists(self) -> list[q.ArtistRow]:
+        """The album artists (else artists) of the music by name, no artist last: artist ('' unknown),
+        albums, tracks, duration, cover_path."""
+        return q.artists(self.store.reader())
+
+    def _with_history(self, rows: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+        """The list rows with plays, last_played and rating of the current profile added."""
+        from core.db import history
+
+        conn, profile = self.store.reader(), self.settings.profile
+        ids = list(rows)
+        plays = history.play_counts(conn, profile, ids) if ids else {}
+        last = history.last_played(conn, profile, ids) if ids else {}
+        ratings = history.ratings_of(conn, profile) if ids else {}
+        for item_id, row in rows.items():
+            row.update(plays=plays.get(item_id, 0), last_played=last.get(item_id), rating=ratings.get(item_id))
+        return rows
+
+    def _ids_by_history(self, kind: str | None, match: str | None, sort: str, descending: bool) -> list[int]:
+        """List ids sorted by plays, last played or rating; items never played (or not rated) last, in
+        album order, and ties in album order too (a stable sort of the album-ordered list)."""
+        from core.db import history
+
+        conn, profile = self.store.reader(), self.settings.profile
+        ordered = q.listed_ids(conn, kind, match, "artist")
+        if sort == "rating":
+            value: dict[int, float] = dict(history.ratings_of(conn, profile))
+        else:
+            totals = history.play_totals(conn, profile)
+            value = ({i: float(n) for i, n, _skips, _last in totals if n} if sort == "plays"
+                     else {i: float(last) for i, _n, _skips, last in totals if last is not None})
+        valued = [i for i in ordered if i in value]
+        valued.sort(key=value.__getitem__, reverse=descending)  # reverse keeps equal keys in order
+        return valued + [i for i in ordered if i not in value]
 
 
 # ----- doors that work without opening a library (a damaged database is their reason to exist) ------

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.albums_view import AlbumsView
+from ui.artists_view import ArtistsView
 from ui.background import BackgroundWork, ProgressPanel
 from ui.detail import DetailPane
 from ui.for_you import ForYouView
@@ -35,7 +37,8 @@ from ui.thumbs import Thumbnails
 from ui.welcome import WelcomeView
 from ui.window_actions import WindowActions
 
-SECTIONS = ["Music", "Videos", "For You", "History", "Playlists", "Failures"]
+# Albums and Artists come after the six older sections, whose rows code and tests name by number.
+SECTIONS = ["Music", "Videos", "For You", "History", "Playlists", "Failures", "Albums", "Artists"]
 
 
 class MainWindow(WindowActions, QMainWindow):
@@ -97,6 +100,11 @@ class MainWindow(WindowActions, QMainWindow):
             self.pages.addWidget(page)
         self.section_pages = [self.music, self.videos, self.for_you, self.history, self.playlists,
                               self.failures_view]
+        self.albums = AlbumsView(library, self.ops, self.thumbnails)  # the music by album, and one album
+        self.artists = ArtistsView(library, self.ops, self.thumbnails)  # the music by artist, then album
+        for page in (self.albums, self.artists):
+            self.pages.addWidget(page)
+            self.section_pages.append(page)
         self.detail = DetailPane(library, self.ops, self.thumbnails)
         self.split = QSplitter()
         self.split.addWidget(self.pages)
@@ -190,6 +198,19 @@ class MainWindow(WindowActions, QMainWindow):
         for screen in (self, self.music, self.videos, self.for_you, self.history, self.playlists,
                        self.failures_view, self.detail, self.queue_panel):
             self.ops.changed.connect(screen.library_changed)
+        self._wire_browsing()
+
+    def _wire_browsing(self) -> None:
+        """Albums and Artists like the other pages; the lists' plays / last played / rating columns follow
+        the history (their views refresh for items, their models for plays and likes)."""
+        for page in (self.albums, self.artists):
+            page.item_selected.connect(self.select_item)
+            page.play_requested.connect(self.play)
+            page.enqueue_requested.connect(self.player.enqueue)
+            page.said.connect(self.say)
+            self.ops.changed.connect(page.library_changed)
+        for view in (self.music, self.videos):
+            self.ops.changed.connect(view.model.library_changed)
 
     def _shortcuts(self) -> None:
         def key(seq, fn, context=Qt.ShortcutContext.WindowShortcut):

@@ -4,6 +4,7 @@ thread, rows fetched by page with Library.item_rows)."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -36,6 +37,9 @@ AUDIO_COLUMNS = [
     ("year", "Year"),
     ("duration", "Length"),
     ("added_at", "Added"),
+    ("plays", "Plays"),
+    ("last_played", "Last played"),
+    ("rating", "Rating"),
 ]
 VIDEO_COLUMNS = [
     ("title", "Title"),
@@ -44,7 +48,16 @@ VIDEO_COLUMNS = [
     ("duration", "Length"),
     ("height", "Resolution"),
     ("added_at", "Added"),
+    ("plays", "Plays"),
+    ("last_played", "Last played"),
+    ("rating", "Rating"),
 ]
+# The columns that come from the history: they change with plays and likes, not with the items, and a
+# first click sorts them most first (most played, latest, liked).
+HISTORY_KEYS = ("plays", "last_played", "rating")
+RATING_MARKS = {1: "♥", -1: "✕"}
+RATING_WORDS = {1: "You like this", -1: "You dislike this"}
+RIGHT_ALIGNED = ("year", "duration", "height", "plays")
 PAGE_ROWS = 256
 MAX_PAGES = 64
 Row = dict[str, Any]
@@ -70,6 +83,20 @@ def format_duration(seconds: float | None) -> str:
     h, rem = divmod(s, 3600)
     m, sec = divmod(rem, 60)
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def played_when(at: float | None, now: float | None = None) -> str:
+    """When an item was last played, as a list shows it: "Today 14:05", "Yesterday", "2024-05-01"."""
+    if not at:
+        return ""
+    day = time.localtime(at)
+    today = time.localtime(now if now is not None else time.time())
+    if day[:3] == today[:3]:
+        return time.strftime("Today %H:%M", day)
+    yesterday = time.localtime(time.mktime((*today[:3], 12, 0, 0, 0, 0, -1)) - 86400)
+    if day[:3] == yesterday[:3]:
+        return "Yesterday"
+    return time.strftime("%Y-%m-%d", day)
 
 
 class _IdsSignals(QObject):
@@ -230,6 +257,19 @@ class LibraryTableModel(QAbstractTableModel):
     def item_id(self, row: int) -> int | None:
         return self.ids[row] if 0 <= row < len(self.ids) else None
 
+    def library_changed(self, changes) -> None:
+        """Plays or likes changed: the history columns show the new figures (a list sorted by one of
+        them is read again; items and details are the view's to refresh)."""
+        if not (changes.plays or changes.ratings) or not self.ids:
+            return
+        if self.columns[self._sort_col][0] in HISTORY_KEYS:
+            self.refresh()
+            return
+        self._pages.clear()
+        first = min(i for i, (key, _h) in enumerate(self.columns) if key in HISTORY_KEYS)
+        self.dataChanged.emit(self.index(0, first), self.index(len(self.ids) - 1, len(self.columns) - 1),
+                              [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole])
+
     def art_changed(self) -> None:
         """A thumbnail finished loading: repaint what is visible."""
         if self.ids:
@@ -244,8 +284,12 @@ class LibraryTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.columns[section][1]
+        if role == Qt.ItemDataRole.InitialSortOrderRole and self.columns[section][0] in HISTORY_KEYS:
+            return Qt.SortOrder.DescendingOrder  # the header's first click: most played, latest, liked first
         return None
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
@@ -265,6 +309,10 @@ class LibraryTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, key)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if key == "rating" and row.get("rating") in RATING_WORDS:
+                return RATING_WORDS[row["rating"]]
+            if key == "last_played" and row.get("last_played"):
+                return time.strftime("Last played %Y-%m-%d %H:%M", time.localtime(row["last_played"]))
             return row["path"]
         if role == ItemIdRole:
             return row["id"]
@@ -277,8 +325,10 @@ class LibraryTableModel(QAbstractTableModel):
         if role in (ArtRole, Qt.ItemDataRole.DecorationRole) and index.column() == 0:
             art = row["poster_path"] or row["cover_path"]
             return self.art(art) if (self.art and art) else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and key in ("year", "duration", "height"):
+        if role == Qt.ItemDataRole.TextAlignmentRole and key in RIGHT_ALIGNED:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and key == "rating":
+            return int(Qt.AlignmentFlag.AlignCenter)
         return None
 
     @staticmethod
@@ -288,8 +338,12 @@ class LibraryTableModel(QAbstractTableModel):
         if key == "height":
             return f"{row['width']}×{row['height']}" if row["height"] else ""
         if key == "added_at":
-            import time
-
             return time.strftime("%Y-%m-%d", time.localtime(row["added_at"])) if row["added_at"] else ""
+        if key == "plays":
+            return str(row["plays"]) if row.get("plays") else ""
+        if key == "last_played":
+            return played_when(row.get("last_played"))
+        if key == "rating":
+            return RATING_MARKS.get(row.get("rating"), "")
         value = row[key]
         return "" if value is None else str(value)
