@@ -82,7 +82,7 @@ class DetailPane(QWidget):
         self.like_button.clicked.connect(self._toggle_like)
         self.radio_button.clicked.connect(lambda: self.item_id and self.radio.emit(self.item_id))
         self.more_button.clicked.connect(lambda: self.item_id and self.more_like_this.emit(self.item_id))
-        self.why_button.clicked.connect(lambda: self.explain())
+        self.why_button.clicked.connect(lambda: self.explain(evidence=True))
 
         self.chips_box = QWidget()
         self.chips = FlowLayout(self.chips_box)
@@ -271,13 +271,18 @@ class DetailPane(QWidget):
             self.keyframes_box.setToolTip(f"{len(frames)} keyframes; the first {MAX_KEYFRAMES} are shown")
 
     # ----- explanation ------------------------------------------------------------------------
-    def explain(self) -> None:
+    def explain(self, evidence: bool = False) -> None:
+        """Stream the explanation in; with `evidence` ("Why this?") also list each claim it rests on, as
+        checked against the library, with where it comes from."""
         if self.item_id is None:
             return
         if self._explain_job is not None:
             self._explain_job.cancel()
         gen = self._generation
-        self.explanation.setText("Thinking…")
+        self._evidence_html = ("<p style='color:gray'>Checking each reason against your library…</p>"
+                               if evidence else "")
+        self._with_evidence = evidence
+        self.explanation.setText(explanation_html("Thinking…") + self._evidence_html)
         self.explanation.show()
         self._streamed = ""
         self._explain_job = self.ops.run(
@@ -288,12 +293,14 @@ class DetailPane(QWidget):
     def _token(self, gen: int, token: str) -> None:
         if gen == self._generation:
             self._streamed += token
-            self.explanation.setText(explanation_html(self._streamed))
+            self.explanation.setText(explanation_html(self._streamed) + getattr(self, "_evidence_html", ""))
 
     def _explained(self, gen: int, explanation) -> None:
         if gen == self._generation:
             source = " (written by the local model)" if getattr(explanation, "source", "") == "llm" else ""
-            self.explanation.setText(explanation_html(explanation.text))
+            if getattr(self, "_with_evidence", False):
+                self._evidence_html = evidence_html(getattr(explanation, "evidence", ()) or ())
+            self.explanation.setText(explanation_html(explanation.text) + getattr(self, "_evidence_html", ""))
             self.explanation.setToolTip("How Encore explains this pick" + source)
 
     def _explain_failed(self, gen: int, exc: BaseException) -> None:
@@ -312,6 +319,25 @@ def _plays_text(history: dict[str, Any]) -> str:
     plays, skips = history.get("plays") or 0, history.get("skips") or 0
     text = f"played {plays}×" if plays else ""
     return text + (f", skipped {skips}×" if skips else "")
+
+
+def evidence_html(evidence) -> str:
+    """The reasons an explanation rests on (Explanation.evidence, each checked against the library when
+    it was spoken), one line each in the words the cards use, with where it comes from; file data escaped."""
+    from core.library import reason_line
+    from core.models import Reason
+
+    rows = []
+    for entry in evidence:
+        if not isinstance(entry, dict) or entry.get("kind") in ("item", "seed", None):
+            continue
+        detail = {k: v for k, v in entry.items() if k not in ("kind", "weight", "source")}
+        line = reason_line(Reason(str(entry["kind"]), float(entry.get("weight") or 0.0), detail))
+        where = f" <span style='color:gray'>— from {escape(str(entry['source']))}</span>" if entry.get("source") else ""
+        rows.append(f"<li>{escape(breakable(line))}{where}</li>")
+    if not rows:
+        return "<p style='color:gray'>No reason beyond what the item is: nothing else held up.</p>"
+    return "<p style='margin-bottom:0'>What this rests on:</p><ul style='margin-top:2px'>" + "".join(rows) + "</ul>"
 
 
 def explanation_html(text: str) -> str:

@@ -40,8 +40,8 @@ for _words, _kinds in (
     ("together alongside along sessions session", {"co_played"}),
     ("sounds sound sounding", {"similar_sound"}),
     ("looks look looking visually visual", {"similar_look"}),
-    ("described description tagged tags", {"similar_text"}),
-    ("search searched query asked", {"matches_query"}),
+    ("described description tagged tags", {"similar_text", "matches_query"}),
+    ("search searched query asked", {"searched"}),  # a matches_query reason with a query: someone searched
     ("liked love loved favourite favorite enjoyed", {"liked"}),
     ("havent hasnt not days since lately while recently ago", {"not_played_lately"}),
     ("never new fresh unplayed yet not havent heard", {"fresh"}),
@@ -49,7 +49,8 @@ for _words, _kinds in (
 ):
     for _w in _words.split():
         GATED.setdefault(_w, set()).update(_kinds)
-FEATURE_WORDS = {"bpm": "tempo", "tempo": "tempo", "pace": "tempo", "key": "key"}
+FEATURE_WORDS = {"bpm": "tempo", "tempo": "tempo", "pace": "tempo", "key": "key", "related": "key"}
+KEY_NAME = re.compile(r"\b([A-G](?:-sharp|-flat|#|b)?) (major|minor)\b")
 KIND_WORDS = {"audio": {"track", "tracks", "song", "songs", "tune", "piece", "music", "listen"},
               "video": {"film", "films", "movie", "movies", "video", "clip", "watch", "watched"}}
 NUMBER_WORDS = {"once": 1, "twice": 2, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -88,6 +89,8 @@ class Grounding:
     def __init__(self, ev: Evidence) -> None:
         self.ev = ev
         kinds = {r.kind for r in ev.top_reasons()}
+        if any(r.kind == "matches_query" and r.detail.get("query") for r in ev.top_reasons()):
+            kinds.add("searched")
         self.kinds = kinds
         names = sorted(ev.names(), key=len, reverse=True)
         if any(r.kind == "matches_query" and r.detail.get("query") for r in ev.reasons):
@@ -99,7 +102,8 @@ class Grounding:
         numbers: set[float] = set()
         features: set[str] = set()
         genres = [g for g in str(ev.facts.get("genre") or "").split(" / ") if g]
-        shared = [str(w) for r in ev.reasons for k, v in r.detail.items() if k == "shared" for w in v]
+        shared = [str(w) for r in ev.reasons for k, v in r.detail.items()
+                  if k == "shared" or (k == "words" and "video" in r.detail) for w in v]  # tag values
         # tag values: quoted, any whole value; unquoted, only the one-word ones
         self.tag_keys = {k: i for i, k in enumerate(dict.fromkeys(
             _key(v) for v in (*genres, *shared, *ev.descriptors)), 1) if k}
@@ -114,10 +118,10 @@ class Grounding:
             numbers.add(float(ev.facts["year"]))
         for r in ev.reasons:
             for key, value in r.detail.items():
-                if key == "words":  # the user's own search words
+                if key == "words" and "video" not in r.detail:  # the user's own search words
                     for w in value:
                         words.update(_tokens(w))
-                elif key == "shared":
+                elif key in ("shared", "words"):
                     continue  # tag values: above
                 elif key == "features":
                     for fname, vals in value.items():
@@ -135,6 +139,11 @@ class Grounding:
                         numbers.add(float(round(value * 100)))
                 else:
                     numbers.update(_number_forms(float(value)))
+        if any(r.detail.get("video_title") for r in ev.reasons):
+            words.add("video")  # "like the video X" (music that fits a video)
+        self.keys = {str(v) for r in ev.reasons for vals in (r.detail.get("features") or {}).values()
+                     if isinstance(vals, list | tuple) for v in vals if isinstance(v, str)}
+        self.keys |= {d[0].upper() + d[1:] for d in ev.descriptors if KEY_NAME.fullmatch(d[0].upper() + d[1:])}
         self.words = words
         self.numbers = numbers
         self.features = features
@@ -266,6 +275,9 @@ class Grounding:
                 problems.append(f"*{quoted[:40]}* is not a name in the evidence")
         if text.count("\u201c") != text.count("\u201d"):
             problems.append("unbalanced quotes")
+        for key in KEY_NAME.finditer(self._strip_names(text)):  # C-sharp is not C: a key is said whole
+            if key.group(0) not in self.keys:
+                problems.append(f"the key {key.group(0)!r} is not in the evidence")
         for value in QUOTED.findall(text):
             if _key(value) not in self.tag_keys:
                 problems.append(f"\u201c{value[:40]}\u201d is not a tag value in the evidence")

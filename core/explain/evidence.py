@@ -21,7 +21,29 @@ NAME_CHARS = 80  # titles, artists, albums as shown in explanations
 WORD_CHARS = 30  # one genre/descriptor/shared word
 MAX_WORDS = 8  # shared words / descriptors kept per list
 MAX_REASONS = 4
-NAME_KEYS = ("title", "with_title", "to_title", "artist")
+NAME_KEYS = ("title", "with_title", "to_title", "video_title", "artist")
+# Where each kind of reason comes from, in the user's words ("Why this?" lists it beside each claim).
+SOURCES = {"because_you_played": "your listening history", "co_played": "your listening history",
+           "popular_with_you": "your listening history", "not_played_lately": "your listening history",
+           "fresh": "your listening history", "skip_penalty": "your listening history",
+           "same_playlist": "your playlists", "liked": "your likes", "disliked": "your likes",
+           "similar_sound": "the audio analysis", "similar_look": "the video analysis",
+           "similar_text": "the tags and descriptions", "same_artist": "the artist tags",
+           "recently_added": "when it was added"}
+
+
+def key_words(value: str) -> str:
+    """A musical key in words: "C# minor" -> "C-sharp minor", "Eb major" -> "E-flat major" (a "#" reads
+    as markup to the checker, and dropping it would turn C# into C)."""
+    value = re.sub(r"\b([A-G])#", r"\1-sharp", value)
+    return re.sub(r"\b([A-G])b\b", r"\1-flat", value)
+
+
+def source_of(reason: Reason) -> str:
+    """Where a reason's claim comes from, in plain words."""
+    if reason.kind == "matches_query":
+        return "your search" if reason.detail.get("query") else "the tags and descriptions"
+    return SOURCES.get(reason.kind, "what Encore knows about it")
 
 
 def display_name(value: Any) -> str:
@@ -52,7 +74,7 @@ def genre_words(value: Any) -> list[str]:
 def _words(values: Any) -> list[str]:
     out: list[str] = []
     for v in values if isinstance(values, list | tuple) else []:
-        w = short_word(v)
+        w = short_word(key_words(str(v)))
         if len(w.split()) > 3:
             continue
         if w and w not in out:
@@ -82,7 +104,8 @@ def clean_reason(reason: Reason) -> Reason:
             feats = {}
             for name, pair in list(value.items())[:6]:
                 vals = pair if isinstance(pair, list | tuple) else [pair]
-                kept = [round(n, 1) if (n := _number(v)) is not None else short_word(v, lower=False) for v in vals[:2]]
+                kept = [round(n, 1) if (n := _number(v)) is not None else short_word(key_words(str(v)), lower=False)
+                        for v in vals[:2]]
                 feats[short_word(name)] = kept
             detail[key] = feats
         elif isinstance(value, bool) or _number(value) is not None:
@@ -131,7 +154,7 @@ class Evidence:
         out = [item]
         if self.seed:
             out.append({"kind": "seed", **{k: v for k, v in self.seed.items() if v not in ("", None)}})
-        return out + [r.to_dict() for r in self.top_reasons()]
+        return out + [{**r.to_dict(), "source": source_of(r)} for r in self.top_reasons()]
 
     def digest(self) -> str:
         """A stable hash of everything the explanation depends on (cache key)."""

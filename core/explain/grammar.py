@@ -6,7 +6,7 @@ import itertools
 import json
 
 from core.explain.evidence import Evidence
-from core.explain.templates import OPENERS, reason_clauses
+from core.explain.templates import reason_clauses, template_choice
 
 
 def literal(text: str) -> str:
@@ -19,14 +19,14 @@ def _alts(options: list[str]) -> str:
 
 
 def explanation_grammar(ev: Evidence) -> str | None:
-    """root = opener + strongest reason, then a second sentence with one or more of the other reasons
-    in any order (the model picks which, in what order, and the phrasings). None when there is
-    nothing to say (the template handles that case)."""
+    """root = the template's opener + strongest reason, then a second sentence with one or more of the
+    other reasons in any order (the model picks which, in what order, and the phrasings; never just
+    another opener). None when there is nothing to say (the template handles that case)."""
     groups = reason_clauses(ev)
     if not groups:
         return None
-    rules = [f"opener ::= {_alts(list(OPENERS))}", f"r0 ::= {_alts(groups[0])}",
-             f"R0 ::= {_alts([g[0].upper() + g[1:] for g in groups[0]])}"]
+    # the template's own opener: the model chooses which reasons and phrasings, never just another opener
+    rules = [f"opener ::= {literal(template_choice(ev)[0])}", f"r0 ::= {_alts(groups[0])}"]
     for i, group in enumerate(groups[1:], 1):
         rules.append(f"r{i} ::= {_alts(group)}")
         rules.append(f"R{i} ::= {_alts([g[0].upper() + g[1:] for g in group])}")
@@ -37,4 +37,4 @@ def explanation_grammar(ev: Evidence) -> str | None:
             parts = [f"R{order[0]}"] + [f'("; " | ", and ") r{j}' for j in order[1:]]
             tails.append('" " ' + " ".join(parts) + ' "."')
     rules.append("tail ::= " + " | ".join(tails))
-    return "\n".join(['root ::= (opener r0 | R0) "." tail', *rules]) + "\n"
+    return "\n".join(['root ::= opener r0 "." tail', *rules]) + "\n"

@@ -16,7 +16,7 @@ from core.explain.templates import reason_clauses, template_explanation
 from core.text import clean_text
 
 PROMPT_DIR = Path(__file__).resolve().parents[2] / "resources" / "prompts"
-PROMPT_VERSION = 6  # bump when a prompt, grammar, template or checker rule changes: the cache is keyed by it
+PROMPT_VERSION = 7  # bump when a prompt, grammar, template or checker rule changes: the cache is keyed by it
 MAX_DATA_CHARS = 1200
 FENCE_OPEN, FENCE_CLOSE = "<<<DATA", "DATA>>>"
 

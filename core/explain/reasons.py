@@ -4,7 +4,8 @@ The explain stage never asks the recommender. `Library.explain` passes either th
 (`reasons`: used as they are) or the recommender's Reasons for the item (`recommended`, contract in
 docs/ARCHITECTURE.md), which are completed here with what the library can prove about the pair. With
 neither, reasons are built from what the library knows for sure: shared artist/genre/descriptors with
-the seed and the play history.
+the seed and the play history. Whatever their source, every reason is checked against the stored facts
+now (`core.explain.truth`) before a sentence is built on it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from core.context import StageContext
 from core.db import features as fdb
 from core.db import history as hdb
 from core.explain.evidence import Evidence, build_evidence, genre_words, item_facts, short_word
+from core.explain.truth import true_reasons
 from core.models import Reason
 from core.text import normalize_key
 
@@ -61,8 +63,9 @@ def from_facts(ctx: StageContext, row: sqlite3.Row, seed_row: sqlite3.Row | None
         days = int((time.time() - last) // 86400) if last else 0
         if days >= 14:
             reasons.append(Reason("not_played_lately", 0.15, {"days": days}))
-    elif seed_row is None or not reasons:
-        reasons.append(Reason("fresh", 0.1, {}))
+    elif (seed_row is None or not reasons) and not hdb.play_counts(
+            ctx.store.reader(), ctx.settings.profile, [item_id], include_skips=True):
+        reasons.append(Reason("fresh", 0.1, {}))  # skipped or half-heard is not "never played"
     return reasons
 
 
@@ -89,9 +92,12 @@ def evidence_for(ctx: StageContext, ref: int | str, seed: int | str | None = Non
             # The recommender may know little yet (no plays, no analysis): add what the library can
             # prove about the pair (same artist, shared genre/descriptors) when it did not say it.
             have = {r.kind for r in reasons}
-            reasons += [r for r in from_facts(ctx, row, seed_row) if r.kind in SEED_KINDS and r.kind not in have]
+            named = {r.detail.get(k) for r in reasons for k in ("with", "to", "item")}
+            reasons += [r for r in from_facts(ctx, row, seed_row) if r.kind in SEED_KINDS and r.kind not in have
+                        and not (r.kind == "because_you_played" and seed_row["id"] in named)]  # said once
     if reasons is None:
         reasons = from_facts(ctx, row, seed_row)
+    reasons = true_reasons(ctx, row["id"], list(reasons))
     seed_facts = None
     if seed_row is not None:
         seed_facts = {k: v for k, v in item_facts(seed_row).items() if k in ("title", "artist")}

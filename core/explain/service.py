@@ -30,6 +30,21 @@ from core.models import Explanation, Reason
 
 MAX_TOKENS = {"constrained": 90, "free": 80}
 FREE_MIN_BILLIONS = 1.0  # models this size or larger get the free-text path by default
+# Who writes explanations by default. The bundled SmolLM2-135M, judged blind against the template on the
+# audit's explanations (bench/explain_audit.py --judge; docs/BENCHMARKS.md, "Explanation audit"), was not
+# better: under the grammar it can only pick among the template's own phrasings, and it said less. So it
+# steps back: the template speaks unless the setting says otherwise. A GGUF the user chose (1-8B, free
+# path) speaks by default, under the same checker and the same audit.
+BUNDLED_WRITER = "template"
+
+
+def explanation_writer(ctx: StageContext) -> str:
+    """"llm" or "template": the `llm_explain` setting (settings.json "extra"): "llm", "template", or "auto"
+    (the default: BUNDLED_WRITER for the bundled model, the model for a GGUF the user chose)."""
+    choice = str((ctx.settings.extra or {}).get("llm_explain", "auto"))
+    if choice in ("llm", "template"):
+        return choice
+    return "llm" if ctx.settings.llm_model else BUNDLED_WRITER
 
 
 def explain_mode(ctx: StageContext, runtime: LLMRuntime) -> str:
@@ -103,11 +118,15 @@ def explain_evidence(ctx: StageContext, ev: Evidence, on_token: Callable[[str], 
     evidence = tuple(ev.to_list())
 
     def done(text: str, source: str, model: str = "") -> Explanation:
-        return Explanation(item_id=ev.item_id, text=text, source=source, evidence=evidence, model=model,
-                           seconds=round(time.perf_counter() - start, 3))
+        # no *markup* in what is shown: the same words in a terminal and in the window
+        return Explanation(item_id=ev.item_id, text=text.replace("*", ""), source=source, evidence=evidence,
+                           model=model, seconds=round(time.perf_counter() - start, 3))
 
-    if not ctx.settings.llm_enabled:
+    if not ctx.settings.llm_enabled or explanation_writer(ctx) == "template":
         return done(template, "template")
+    if on_token is not None:
+        shown = on_token
+        on_token = lambda piece: shown(piece.replace("*", ""))  # noqa: E731
     try:
         runtime = runtime_for(ctx)
         mode = explain_mode(ctx, runtime)
@@ -147,6 +166,7 @@ def llm_status(ctx: StageContext) -> dict[str, Any]:
         runtime = runtime_for(ctx)
         runtime.load()
         return {"enabled": True, "ok": True, "model": runtime.name, "mode": explain_mode(ctx, runtime),
+                "writes": explanation_writer(ctx),
                 "threads": runtime.n_threads, "gpu_layers": runtime.n_gpu_layers,
                 "load_seconds": round(runtime.load_seconds, 3)}
     except LLMError as exc:

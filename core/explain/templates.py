@@ -10,17 +10,19 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from core.explain.evidence import Evidence
+from core.explain.evidence import NAME_KEYS, Evidence
 from core.models import Reason
 
 OPENERS = ("Because ", "Picked because ", "Here because ", "Chosen because ")
 JOINERS = (", and ", "; ", ", and ")
 NUMBER_WORDS = {2: "twice"}
+OFTEN = 3  # sessions together before "often" (core/explain/truth.OFTEN)
 
 
 def name(text: str) -> str:
-    """A title/artist as explanations mark it."""
-    return f"*{text}*"
+    """A title/artist as explanations write it: as it is, with no *markup* (the same text in a terminal
+    and in the window; the checker finds names without marks)."""
+    return text
 
 
 def quoted(text: str) -> str:
@@ -67,14 +69,12 @@ def feature_phrases(features: dict[str, Any]) -> list[str]:
         if len(nums) == 2:
             a, b = _num(nums[0]), _num(nums[1])
             out.append(f"the same {label} ({a}{unit})" if a == b else f"a similar {label} ({a} and {b}{unit})")
-        elif len(nums) == 1:
-            out.append(f"a similar {label} ({_num(nums[0])}{unit})")
-        else:
+        else:  # keys: the same one, or two related ones (relative major/minor, a fifth apart)
             words = [str(v) for v in vals if str(v)]
             if len(words) == 2 and words[0] == words[1]:
                 out.append(f"the same {label} ({words[0]})")
-            elif words:
-                out.append(f"a similar {label} ({words[0]})")
+            elif len(words) == 2:
+                out.append(f"a related {label} ({words[0]} and {words[1]})")
     return out
 
 
@@ -85,6 +85,7 @@ def clauses(reason: Reason, ev: Evidence, mentioned: set[str] | None = None) -> 
     mentioned = mentioned or set()
     thing = "film" if ev.kind == "video" else "track"
     played = "watched" if ev.kind == "video" else "played"
+    verb_now = "watch" if ev.kind == "video" else "play"
     other = d.get("title") or d.get("with_title") or d.get("to_title") or ""
     k = reason.kind
     if k == "because_you_played":
@@ -92,14 +93,15 @@ def clauses(reason: Reason, ev: Evidence, mentioned: set[str] | None = None) -> 
             return []
         t = times(d.get("plays"))
         return [f"you {played} {name(other)} {t}".strip(), f"you have {played} {name(other)} {t}".strip()]
-    if k == "co_played":
-        if not other:
-            return []
+    if k == "co_played":  # count: this profile's listening sessions that held both (core/explain/truth.py)
         t = times(d.get("count"))
+        if not other or not t:
+            return []
+        often = (_int(d.get("count")) or 0) >= OFTEN
         if other in mentioned:
-            return [f"they are often {played} together", f"they were {played} together {t}".strip()]
-        return [f"it is often {played} together with {name(other)}",
-                f"it was {played} together with {name(other)} {t}".strip()]
+            return ([f"you often {verb_now} them together"] if often else []) + [f"they were {played} together {t}"]
+        return ([f"you often {verb_now} it with {name(other)}"] if often else []) + [
+            f"it was {played} together with {name(other)} {t}"]
     if k == "same_playlist":
         return [f"it is in a playlist with {name(other)}"] if other else []
     if k in ("similar_sound", "similar_look"):
@@ -113,13 +115,20 @@ def clauses(reason: Reason, ev: Evidence, mentioned: set[str] | None = None) -> 
         return base
     if k == "similar_text":
         shared = d.get("shared") or []
-        if not shared:
-            return [f"it is described much like {name(other)}"] if other else []
+        if not shared:  # nothing both carry: no words to say it in
+            return []
         shared_list = _list([quoted(w) for w in shared[:4]])
         if other and other not in mentioned:
             return [f"like {name(other)}, it is tagged {shared_list}",
                     f"it is tagged {shared_list}, like {name(other)}"]
         return [f"it is tagged {shared_list}", f"it is also tagged {shared_list}"]
+    if k == "matches_query" and d.get("video_title"):  # music that fits a video: nobody searched
+        video = d["video_title"]
+        tagged = _list([quoted(w) for w in (d.get("words") or [])[:4]])
+        if tagged:
+            return [f"like the video {name(video)}, it is tagged {tagged}",
+                    f"it is tagged {tagged}, like the video {name(video)}"]
+        return []
     if k == "matches_query":
         words = d.get("words") or []
         if words:
@@ -161,10 +170,11 @@ def reason_clauses(ev: Evidence) -> list[list[str]]:
     out: list[list[str]] = []
     mentioned: set[str] = set()
     for reason in ev.top_reasons():
-        options = clauses(reason, ev, mentioned)
+        # "they" / "it also has" only when one name was said before: with two, a reader cannot tell which
+        options = clauses(reason, ev, mentioned if len(mentioned) == 1 else set())
         if options and options not in out:
             out.append(options)
-            mentioned.update(str(v) for k, v in reason.detail.items() if isinstance(v, str))
+            mentioned.update(str(v) for k, v in reason.detail.items() if isinstance(v, str) and v and k in NAME_KEYS)
     if len(out) < 2:  # a thin reason set: add what the item is, so the sentence says something
         facts = fact_clauses(ev)
         if facts:
@@ -207,19 +217,26 @@ def fallback_sentence(ev: Evidence) -> str:
     return f"From your library: {' '.join(parts)}{tail}."
 
 
-def template_explanation(ev: Evidence) -> str:
-    """One or two natural sentences from the evidence (deterministic, varied across items)."""
+def template_choice(ev: Evidence) -> tuple[str, list[str], str]:
+    """(opener, clauses, joiner) of the template sentence: the first phrasing that reads cleanly (no
+    repeated words); the constrained LLM path starts with the same opener, so its text can never differ
+    from the template's by the opener alone."""
     groups = reason_clauses(ev)
-    if not groups:
-        return fallback_sentence(ev)
     from core.explain.checker import Grounding
 
     grounding = Grounding(ev)
-    text = ""
-    for attempt in range(12):  # the first phrasing that reads cleanly (no repeated words) wins
+    choice = (OPENERS[0], [g[0] for g in groups], JOINERS[0])
+    for attempt in range(12):
         pick = variant(ev, str(attempt) if attempt else "")
-        chosen = [g[(pick >> (3 * i)) % len(g)] for i, g in enumerate(groups)]
-        text = sentence(OPENERS[pick % len(OPENERS)], chosen, JOINERS[(pick >> 9) % len(JOINERS)])
-        if grounding.check(text).ok:
+        choice = (OPENERS[pick % len(OPENERS)], [g[(pick >> (3 * i)) % len(g)] for i, g in enumerate(groups)],
+                  JOINERS[(pick >> 9) % len(JOINERS)])
+        if not groups or grounding.check(sentence(*choice)).ok:
             break
-    return text
+    return choice
+
+
+def template_explanation(ev: Evidence) -> str:
+    """One or two natural sentences from the evidence (deterministic, varied across items)."""
+    if not reason_clauses(ev):
+        return fallback_sentence(ev)
+    return sentence(*template_choice(ev))

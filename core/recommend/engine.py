@@ -40,6 +40,17 @@ CONTENT_CANDIDATES = 300
 CF_CANDIDATES = 500
 HISTORY_CAP = 300
 POOL_CAP = 500
+# Radio stays with its seed (issue 14): every queued item's content similarity to the seed (the mean over
+# the modalities both have, `seed_similarity`) is at least RADIO_MIN_SIM and at least the similarity of the
+# seed's RADIO_POOL_PER_PICK x limit-th nearest candidate, so the 30th pick is as much the seed's as the
+# 3rd; an item without vectors joins only as a direct co-played neighbour of the seed. The measured
+# effect (mean and minimum seed similarity at positions 1-10 vs 11-30): docs/BENCHMARKS.md.
+RADIO_MIN_SIM = 0.25
+RADIO_POOL_PER_PICK = 3
+RADIO_SEED_WEIGHT = 0.3
+# "Because you played X": X is the most recent real play with at least this many neighbours (`because_seed`).
+BECAUSE_MIN_NEIGHBOURS = 3
+BECAUSE_LOOKBACK = 20
 
 
 @dataclass
@@ -155,10 +166,13 @@ def recommend(ctx: StageContext, seed: int | str | None = None, mode: str = "for
     seed_id = seed_row["id"] if seed_row is not None else None
     if mode in ("more-like", "radio", "fits-video") and seed_id is None:
         raise ValueError(f"mode {mode} needs --seed ITEM")
-    if mode == "because" and seed_id is None and t.recent:
-        seed_id = max(t.recent[:20], key=lambda i: t.plays.get(i, 0))
+    if mode == "because" and seed_id is None:
+        seed_id = _because_seed(conn, t, ct.vectors(ctx, WEIGHTS.whiten))
+        seed_row = ctx.item_row(seed_id) if seed_id is not None else None
     if mode == "fits-video":
-        kind = "audio"
+        kind = "audio"  # the one mode that crosses kinds: music for a video
+    elif seed_row is not None and mode in ("more-like", "radio", "because"):
+        kind = seed_row["kind"]  # music with music, video with video
     hist = _seed_history(mode, seed_id, t)
     cands: dict[int, Cand] = {}
     _cf(conn, hist, cands)
@@ -179,6 +193,8 @@ def recommend(ctx: StageContext, seed: int | str | None = None, mode: str = "for
     classes = fdb.item_classes_for(conn, list(cands))
     bask = ndb.baskets_of(conn, list(rows))
     pmax = np.log1p(ndb.max_baskets(conn))
+    near_seed = _radio_bound(conn, vecs, seed_id, [j for j in cands if j != seed_id], limit,
+                             "video" if kind == "video" else "audio") if mode == "radio" and seed_id is not None else None
     scored = []
     for j, c in cands.items():
         r = rows.get(j)
@@ -189,6 +205,8 @@ def recommend(ctx: StageContext, seed: int | str | None = None, mode: str = "for
             continue
         if mode == "radio" and j in t.recent[:10]:
             continue
+        if near_seed is not None and j not in near_seed:
+            continue  # radio drifts no further from its seed than the bound
         cfv = cf_scores.get(j, 0.0)
         s = (WEIGHTS.cf * cfv + WEIGHTS.content * c.content + WEIGHTS.prop * c.prop
              + WEIGHTS.pop * float(np.log1p(bask.get(j, 0)) / max(pmax, 1e-9)))
@@ -202,11 +220,72 @@ def recommend(ctx: StageContext, seed: int | str | None = None, mode: str = "for
             s -= SKIP_PENALTY * skips / (skips + t.plays.get(j, 0))
         if j in t.liked:
             s += 0.1
-        played = j in t.plays or bask.get(j, 0) > 0
+        if near_seed:
+            s += RADIO_SEED_WEIGHT * near_seed[j]
+        played = j in t.plays or j in t.skips or bask.get(j, 0) > 0  # heard at all: no "fresh" slot
         cold = WEIGHTS.cold_content * c.content + WEIGHTS.cold_prop * c.prop
         scored.append((s, j, played, cold))
     picks = _diversify(scored, rows, vecs, limit)
     return [_with_reasons(j, s, fresh, cands[j], rows, t, conn, now, seed_id, mode) for j, s, fresh in picks]
+
+
+def seed_similarity(vecs: dict[str, ct.Vectors], seed_id: int, ids: list[int]) -> dict[int, float]:
+    """Each item's content similarity to the seed: the mean cosine over the modalities (text, audio,
+    video) in which both have a vector; items sharing none with the seed are absent."""
+    sums: dict[int, list[float]] = {}
+    for v in vecs.values():
+        row = v.row.get(seed_id)
+        if row is None:
+            continue
+        mask, M = v.get(ids)
+        sims = M @ v.M[row]
+        for j, sim in zip([i for i, m in zip(ids, mask, strict=True) if m], sims.tolist(), strict=True):
+            sums.setdefault(j, []).append(float(sim))
+    return {j: sum(x) / len(x) for j, x in sums.items()}
+
+
+def _radio_bound(conn: sqlite3.Connection, vecs: dict[str, ct.Vectors], seed_id: int, ids: list[int],
+                 limit: int, primary: str) -> dict[int, float] | None:
+    """The candidates Radio may queue, with their seed similarity (see RADIO_MIN_SIM); None when the
+    seed has no content vector (nothing to measure drift by: the seed's co-play neighbours and the
+    taste decide, as before). When the seed has a vector of its own medium (`primary`: audio for
+    music, video for a video), so must every candidate: a description alone does not make a song
+    sound like the seed."""
+    if not any(seed_id in v.row for v in vecs.values()):
+        return None
+    sims = seed_similarity(vecs, seed_id, ids)
+    own = vecs.get(primary)
+    if own is not None and seed_id in own.row:
+        sims = {j: x for j, x in sims.items() if j in own.row}
+    ranked = sorted(sims.values(), reverse=True)
+    floor = max(RADIO_MIN_SIM, ranked[RADIO_POOL_PER_PICK * limit] if len(ranked) > RADIO_POOL_PER_PICK * limit
+                else -1.0)
+    near = {j: x for j, x in sims.items() if x >= floor}
+    for _, j, w, _ in ndb.neighbour_rows(conn, [seed_id]):  # co-played with the seed, no vector to compare
+        if int(j) not in sims and w > 0:
+            near[int(j)] = 0.0
+    return near
+
+
+def because_seed(ctx: StageContext, profile: str) -> tuple[int, str] | None:
+    """(id, title) of the X in "Because you played X", or None: the one rule, used by the For You shelf and
+    `recommend --mode because` alike (see `_because_seed`)."""
+    conn = ctx.store.reader()
+    seed = _because_seed(conn, taste(conn, profile), ct.vectors(ctx, WEIGHTS.whiten))
+    row = q.get_item(conn, seed) if seed is not None else None
+    return (int(row["id"]), str(row["title"] or row["filename"])) if row is not None else None
+
+
+def _because_seed(conn: sqlite3.Connection, t: Taste, vecs: dict[str, ct.Vectors]) -> int | None:
+    """The most recent real play (heard: not a skip, not a failed play) among the last BECAUSE_LOOKBACK
+    distinct ones that has at least BECAUSE_MIN_NEIGHBOURS neighbours to offer (co-played items, or
+    other items in a content space it has a vector in); else the most recent real play; None without one."""
+    for item_id in t.recent[:BECAUSE_LOOKBACK]:
+        co = len(ndb.neighbour_rows(conn, [item_id]))
+        content = max((len(v.ids) - 1 for v in vecs.values() if item_id in v.row), default=0)
+        if co + content >= BECAUSE_MIN_NEIGHBOURS:
+            return item_id
+    return t.recent[0] if t.recent else None
 
 
 def _diversify(scored, rows, vecs, limit: int) -> list[tuple[int, float, bool]]:
@@ -257,6 +336,8 @@ def _fallback(conn: sqlite3.Connection, t: Taste, kind: str | None, limit: int,
         if r["id"] == seed_id or r["id"] in t.disliked:
             continue
         n = t.plays.get(r["id"], 0)
+        if not n and r["id"] in t.skips:
+            continue  # only skipped: neither a favourite nor "never played"
         reasons = (Reason("popular_with_you", 0.5, {"plays": n}),) if n else (Reason("fresh", 0.1, {}),)
         out.append(Recommendation(item=q.media_item(r), score=0.1 * n, reasons=reasons))
     return out[:limit]
@@ -267,6 +348,7 @@ def _with_reasons(j, score, fresh, c: Cand, rows, t: Taste, conn, now, seed_id, 
 
     reasons = build_reasons(j, fresh, c, rows, t, conn, now, seed_id, mode, WEIGHTS, LATELY_DAYS)
     return Recommendation(item=q.media_item(rows[j]), score=round(float(score), 4), reasons=tuple(reasons))
+
 
 def allowed_classes(conn: sqlite3.Connection, mode: str, seed_row: sqlite3.Row | None,
                     settings: object) -> set[str | None]:

@@ -1,10 +1,17 @@
-"""Short, human reason lines (cards, search hits, the CLI), built from Reason objects (no LLM)."""
+"""Short, human reason lines (cards, search hits, the CLI), built from Reason objects (no LLM).
+
+The one set of lines for the window and the terminal: plain words ("Similar tempo and key to Sad",
+"You often play it with Sad", "calm, piano, like Sad"), never a feature name ("valence", "energy"), a
+count in jargon ("(1×)") or markup. Each line says only what its Reason holds (core/explain/truth.py
+states what each kind means)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from core.models import Reason
+
+OFTEN = 3  # listening sessions together before "often" (as core/explain/truth.OFTEN)
 
 _FEATURE_WORDS = {"tempo": "tempo", "key": "key", "energy": "energy", "brightness": "brightness",
                   "loudness": "loudness", "cuts": "pace of cuts", "colour": "colours", "color": "colours"}
@@ -16,20 +23,26 @@ def reason_line(reason: Reason) -> str:
     kind = reason.kind
     if kind == "because_you_played":
         return f"Because you played {d.get('title') or 'a track you like'}"
-    if kind == "co_played":
-        n = d.get("count")
-        return f"Often played with {d.get('with_title') or 'your picks'}" + (f" ({n}×)" if n else "")
+    if kind == "co_played":  # count: listening sessions that held both
+        n, other = _count(d.get("count")), d.get("with_title") or "your picks"
+        if n >= OFTEN:
+            return f"You often play it with {other}"
+        return f"Played in the same session as {other}" + (" twice" if n == 2 else "")
     if kind == "same_playlist":
         return f"In a playlist with {d.get('with_title') or 'your picks'}"
     if kind in ("similar_sound", "similar_look"):
-        what = "Sounds like" if kind == "similar_sound" else "Looks like"
+        other = d.get("to_title") or "your pick"
         feats = [_FEATURE_WORDS.get(f, f.replace("_", " ")) for f in (d.get("features") or {})][:2]
-        tail = f" — similar {' and '.join(feats)}" if feats else ""
-        return f"{what} {d.get('to_title') or 'your pick'}{tail}"
+        if feats:
+            return f"Similar {' and '.join(feats)} to {other}"
+        return f"{'Sounds' if kind == 'similar_sound' else 'Looks'} like {other}"
     if kind == "similar_text":
-        shared = [str(w) for w in (d.get("shared") or [])][:3]
-        base = f"Like {d.get('to_title') or 'your pick'}"
-        return base + (f": {', '.join(shared)}" if shared else "")
+        shared = [_phrase(w) for w in (d.get("shared") or [])][:3]
+        other = d.get("to_title") or "your pick"
+        return f"{', '.join(shared)}, like {other}" if shared else f"Described like {other}"
+    if kind == "matches_query" and d.get("video_title"):  # music that fits a video (nobody searched)
+        words = [_phrase(w) for w in (d.get("words") or [])][:3]
+        return f"Fits {d['video_title']}" + (f": {', '.join(words)}" if words else "")
     if kind == "matches_query":
         words = [str(w) for w in (d.get("words") or [])][:4]
         if words:
@@ -38,10 +51,12 @@ def reason_line(reason: Reason) -> str:
                                           for w in words)
         features = d.get("features") or {}
         if isinstance(features, dict) and features:
-            return "Fits your " + " and ".join(_FEATURE_WORDS.get(f, f.replace("_", " ")) for f in list(features)[:2])
+            said = [w for f, v in list(features.items())[:3] if (w := _feature_fit(f, v))]
+            if said:
+                return said[0][0].upper() + ", ".join(said)[1:] + ", as you asked"
         related = [str(w) for w in (d.get("related_terms") or [])][:3]
-        if related:
-            return "Related: " + ", ".join(related)
+        if related:  # words of the library near the query (by meaning) that this item's title, tags or descriptions hold
+            return "Found by your search through " + ", ".join(f"“{w}”" for w in related)
         if d.get("similarity") is not None:
             return "Close in meaning to “" + str(d.get("query", "your search"))[:40] + "”"
         return "Matches your search"
@@ -56,10 +71,41 @@ def reason_line(reason: Reason) -> str:
     if kind == "recently_added":
         return "Added recently"
     if kind == "fresh":
-        return "Something you have not played yet"
-    if kind in ("skip_penalty", "disliked"):
-        return "You skipped similar picks" if kind == "skip_penalty" else "You disliked something similar"
+        return "You have not played it yet"
+    if kind == "skip_penalty":  # this item's own skips
+        n = _count(d.get("count"))
+        return "You skipped it " + ("once" if n == 1 else "twice" if n == 2 else f"{n} times" if n else "before")
+    if kind == "disliked":
+        return "You disliked something similar"
     return kind.replace("_", " ").capitalize()
+
+
+def _phrase(word: object) -> str:
+    """One word of a list; a phrase with its own comma ("dark, mellow") in quotes, so the list reads right."""
+    text = str(word)
+    return f"\u201c{text}\u201d" if "," in text else text
+
+
+def _count(value: object) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 0
+
+
+def _feature_fit(feature: str, value: object) -> str:
+    """What a search's feature range matched, in words (the ranges are core/search/intent.py's: fast
+    from 118 BPM, calm under 105; energy is loudness-based; "valence" is the mode, major or minor)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return ""
+    if feature == "tempo":
+        return f"fast ({round(value)} BPM)" if value >= 118 else f"slow ({round(value)} BPM)" if value <= 105 \
+            else f"{round(value)} BPM"
+    if feature == "energy":
+        return "energetic" if value >= 0.55 else "quiet" if value <= 0.45 else ""
+    if feature == "valence":
+        return "in a major key" if value >= 0.55 else "in a minor key" if value <= 0.45 else ""
+    return ""
 
 
 def short_reason(reasons: Iterable[Reason]) -> str:

@@ -24,12 +24,62 @@ def _title(conn: sqlite3.Connection, rows: Rows, item_id: int) -> str:
     return (r["title"] or "") if r is not None else ""
 
 
+# What "a similar tempo" and "the same key" mean, so a reason only says what the stored features show
+# (core/explain/truth.py checks the same facts again when an explanation is spoken). Tempo and key are
+# trusted as core/analysis/descriptors.py trusts them: a beat strength of 0.05, key strength 0.6 and
+# key confidence 0.25 (AUDIO there); a tempo is "similar" within 8 %, "the same" when equal in whole BPM.
+TEMPO_CLOSE = 0.08
+BEAT_MIN, KEY_STRENGTH_MIN, KEY_CONFIDENCE_MIN = 0.05, 0.6, 0.25
+NUMBER_CLOSE = 0.08  # other numeric features: within 8 % of the larger value
+_PITCH = {"C": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "F": 5, "F#": 6, "Gb": 6, "G": 7,
+          "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11}
+
+
+def _tempo(f: dict) -> float | None:
+    value = f.get("tempo", f.get("tempo_bpm"))
+    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+        return None
+    return float(value) if f.get("beat_strength", 1.0) >= BEAT_MIN else None
+
+
+def key_of(f: dict) -> str | None:
+    """An item's key as "C# minor" when the analysis is sure enough of it, else None."""
+    key, mode = f.get("key"), f.get("mode")
+    if not isinstance(key, str) or key not in _PITCH or mode not in ("major", "minor"):
+        return None
+    if f.get("key_strength", 1.0) < KEY_STRENGTH_MIN or f.get("key_confidence", 1.0) < KEY_CONFIDENCE_MIN:
+        return None
+    return f"{key} {mode}"
+
+
+def related_keys(a: str, b: str) -> bool:
+    """The same key, its relative major/minor, or a fifth apart in the same mode (the keys a listener
+    hears as close)."""
+    (ka, ma), (kb, mb) = a.split(), b.split()
+    pa, pb = _PITCH[ka], _PITCH[kb]
+    if ma == mb:
+        return (pa - pb) % 12 in (0, 5, 7)
+    minor, major = (pa, pb) if ma == "minor" else (pb, pa)
+    return (minor + 3) % 12 == major
+
+
 def _pairs(a: dict, b: dict) -> dict:
-    out = {}
+    """The features two items truly share: {"tempo": [128, 130], "key": ["C# minor", "C# minor"]}; a tempo
+    only when within TEMPO_CLOSE, a key only when the same or related, other numbers only when close."""
+    out: dict = {}
+    ta, tb = _tempo(a), _tempo(b)
+    if ta and tb and abs(ta - tb) <= TEMPO_CLOSE * max(ta, tb):
+        out["tempo"] = [round(ta), round(tb)]  # whole BPM, as it is said (and as the chip shows it)
+    ka, kb = key_of(a), key_of(b)
+    if ka and kb and related_keys(ka, kb):
+        out["key"] = [ka, kb]
     for k in FEATURE_KEYS:
-        if k in a and k in b and isinstance(a[k], (int, float, str)) and isinstance(b[k], (int, float, str)):
-            out[k] = [round(a[k], 2) if isinstance(a[k], float) else a[k],
-                      round(b[k], 2) if isinstance(b[k], float) else b[k]]
+        if k in ("tempo", "key", "mode") or k not in a or k not in b:
+            continue
+        x, y = a[k], b[k]
+        if isinstance(x, int | float) and isinstance(y, int | float) and not isinstance(x, bool) \
+                and abs(x - y) <= NUMBER_CLOSE * max(abs(x), abs(y), 1e-9):
+            out[k] = [round(x, 2), round(y, 2)]
     return out
 
 
@@ -43,9 +93,6 @@ def build_reasons(j: int, fresh: bool, c: Any, rows: Rows, t: Taste, conn: sqlit
         out.append(Reason("co_played" if count >= 1 else "same_playlist",
                           w.cf * contrib / max(c.cf, 1e-9) * min(1.0, c.cf),
                           {"with": with_id, "with_title": _title(conn, rows, with_id), "count": int(count)}))
-        if mode == "because" and seed_id is not None:
-            out.append(Reason("because_you_played", 0.2, {"item": seed_id, "title": _title(conn, rows, seed_id),
-                                                          "plays": t.plays.get(seed_id, 0)}))
     for name, (to, sim) in sorted(c.sim.items(), key=lambda kv: -kv[1][1]):
         if sim < 0.3:
             continue
@@ -57,11 +104,15 @@ def build_reasons(j: int, fresh: bool, c: Any, rows: Rows, t: Taste, conn: sqlit
             facts = ct.audio_facts(conn, [j, to]) if name == "audio" else {}
             detail["features"] = _pairs(facts.get(j, {}), facts.get(to, {}))
         if mode == "fits-video" and name == "text":
-            out.append(Reason("matches_query", w.content * sim, {"query": _title(conn, rows, to),
-                                                                  "words": detail["shared"], "similarity": detail["similarity"],
-                                                                  "features": {}}))
+            # music that fits a video: nobody searched, so no "query" (that reads "matches your search")
+            out.append(Reason("matches_query", w.content * sim, {"video": to, "video_title": _title(conn, rows, to),
+                                                                  "words": detail["shared"],
+                                                                  "similarity": detail["similarity"]}))
         else:
             out.append(Reason(MODALITY_KIND[name], w.content * sim, detail))
+    if mode == "because" and seed_id is not None and t.plays.get(seed_id, 0) > 0:
+        out.append(Reason("because_you_played", 0.2, {"item": seed_id, "title": _title(conn, rows, seed_id),
+                                                      "plays": t.plays[seed_id]}))
     if j in t.liked:
         out.append(Reason("liked", 0.1, {"item": j, "title": _title(conn, rows, j)}))
     plays = t.plays.get(j, 0)
@@ -74,9 +125,9 @@ def build_reasons(j: int, fresh: bool, c: Any, rows: Rows, t: Taste, conn: sqlit
     if artist and any((rows.get(i) is not None and (rows[i]["artist"] or "").strip() == artist)
                       for i in list(t.weights)[:50] if i != j):
         out.append(Reason("same_artist", 0.05, {"artist": artist}))
-    if fresh or plays == 0 and c.cf == 0:
-        out.append(Reason("fresh", 0.05, {}))
     skips = t.skips.get(j, 0)
+    if (fresh or c.cf == 0) and plays == 0 and skips == 0:  # a skip or a partial play is not "never played"
+        out.append(Reason("fresh", 0.05, {}))
     if skips:
         out.append(Reason("skip_penalty", -0.4 * skips / (skips + plays), {"count": skips}))
     out.sort(key=lambda r: -abs(r.weight))

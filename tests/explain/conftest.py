@@ -22,6 +22,7 @@ def use_runtime(library, rt) -> None:
     s = library.settings
     key = f"llm:{s.llm_model}|{s.llm_context}|{s.llm_threads}|{s.llm_gpu_layers}"
     library.component(key, lambda: rt)
+    library.settings.extra["llm_explain"] = "llm"  # these tests are about the model's path (not the default)
 
 
 def soundtrack_reasons() -> list[Reason]:

@@ -9,22 +9,42 @@ from core.cli import main
 from core.explain.checker import check
 from core.explain.reasons import evidence_for
 from core.explain.service import explain, explain_recommendations
-from core.models import Reason, Recommendation
+from core.models import PlayEvent, Reason, Recommendation
 from tests.explain.conftest import soundtrack_reasons
+
+DAY = 86400.0
+
+
+def _play(lib, sessions: list[list[int]]) -> None:
+    """Record real plays, one listening session a day, so the reasons a test gives are true: explanations
+    say only what the stored history bears out (core/explain/truth.py)."""
+    start = time.time() - 40 * DAY
+    for n, items in enumerate(sessions):
+        for m, item_id in enumerate(items):
+            lib.record_play(PlayEvent(item_id=item_id, started_at=start + n * DAY + m * 300, seconds=200,
+                                      completed=1.0))
+
+
+def _reasons_about(item_id: int) -> list[Reason]:
+    """soundtrack_reasons() about the library's own Siege of Laurelmor."""
+    ref = {"item", "to"}
+    return [Reason(r.kind, r.weight, {k: (item_id if k in ref else v) for k, v in r.detail.items()})
+            for r in soundtrack_reasons()]
 
 
 def test_explanation_from_the_real_model_is_checked_streamed_and_cached(small_library):
     lib, ids = small_library
+    _play(lib, [[ids["wav"]]] * 12)  # "you played Siege of Laurelmor 12 times" is true
     pieces: list[str] = []
-    first = explain(lib, ids["flac"], reasons=soundtrack_reasons(), on_token=pieces.append)
+    first = explain(lib, ids["flac"], reasons=_reasons_about(ids["wav"]), on_token=pieces.append)
     assert first.source in ("llm", "template") and first.model.startswith("SmolLM2-135M")
-    ev = evidence_for(lib, ids["flac"], reasons=soundtrack_reasons())
+    ev = evidence_for(lib, ids["flac"], reasons=_reasons_about(ids["wav"]))
     assert check(first.text, ev).ok  # whatever is shown passes the checker
     if first.source == "llm":
         assert "".join(pieces).strip() == first.text
     assert "Siege of Laurelmor" in first.text
     start = time.perf_counter()
-    again = explain(lib, ids["flac"], reasons=soundtrack_reasons())
+    again = explain(lib, ids["flac"], reasons=_reasons_about(ids["wav"]))
     assert (again.text, again.source) == (first.text, first.source)
     assert time.perf_counter() - start < 0.5  # from the cache, no generation
     assert lib.store.query("SELECT COUNT(*) FROM explanations")[0][0] >= 1
@@ -40,7 +60,8 @@ def test_seed_reasons_include_what_the_library_can_prove_about_the_pair(small_li
 
 def test_recommender_reasons_are_used_when_it_lists_the_item(small_library, monkeypatch):
     lib, ids = small_library
-    item = lib.items()[0]
+    item = next(i for i in lib.items() if i.id != ids["wav"])
+    _play(lib, [[item.id, ids["wav"]]] * 4)  # "played together 4 times" is true
     rec = Recommendation(item=item, score=1.0, reasons=(Reason("co_played", 0.9, {"with": ids["wav"],
                                                                                  "with_title": "Siege of Laurelmor",
                                                                                  "count": 4}),))
