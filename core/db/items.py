@@ -661,14 +661,14 @@ def albums(conn: sqlite3.Connection, artist: str | None = None) -> list[AlbumRow
     year and title; albums of no known artist after those, and tracks on no album last (one "Unknown
     album" for the whole library when no artist is given). The grouping reads only the items_albums
     index (migration 0011), in its order, with no sort of the tracks: 200k tracks in 32k albums take
-    ~210 ms of CPU against ~570 ms without the index, on a machine where sum(range(10**7)) takes 155 ms."""
+    ~200 ms of CPU against ~570 ms without the index, on a machine where sum(range(10**7)) takes 155 ms."""
     where = _MUSIC
     params: tuple[str, ...] = ()
     if artist is not None:
         where += f" AND {ARTIST_KEY} = ? COLLATE NOCASE"
         params = (artist,)
     sql = (f"SELECT {ARTIST_KEY} AS a, album, year, COUNT(*), TOTAL(duration), cover_path, "
-           f"MIN({_FIRST_TRACK}) & {(1 << _ID_BITS) - 1} FROM items WHERE {where} "
+           f"MIN({_FIRST_TRACK}) & {(1 << _ID_BITS) - 1} FROM items INDEXED BY items_albums WHERE {where} "
            "GROUP BY a COLLATE NOCASE, album COLLATE NOCASE "
            "ORDER BY album = '', a = '', a COLLATE NOCASE, year IS NULL, year, album COLLATE NOCASE")
     rows = list(map(AlbumRow._make, _plain_rows(conn, sql, params)))
@@ -697,7 +697,7 @@ def album_track_ids(conn: sqlite3.Connection, artist: str | None, album: str) ->
 def artists(conn: sqlite3.Connection) -> list[ArtistRow]:
     """Every album artist (else artist) of the present music by name, case ignored; no artist last."""
     sql = (f"SELECT {ARTIST_KEY} AS a, COUNT(DISTINCT CASE WHEN album != '' THEN LOWER(album) END), COUNT(*), "
-           f"TOTAL(duration), cover_path, MIN({_FIRST_TRACK}) FROM items WHERE {_MUSIC} "
+           f"TOTAL(duration), cover_path, MIN({_FIRST_TRACK}) FROM items INDEXED BY items_albums WHERE {_MUSIC} "
            "GROUP BY a COLLATE NOCASE ORDER BY a = '', a COLLATE NOCASE")
     return [ArtistRow(a, int(n_albums), int(n), float(d or 0.0), cover or None)
             for a, n_albums, n, d, cover, _first in _plain_rows(conn, sql, ())]
