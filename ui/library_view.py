@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.models import Changes
+from ui.file_manager import show_item_in_folder
 from ui.item_drag import extend_item_menu
 from ui.table_model import ItemIdRole, KindRole, LibraryTableModel, PathRole, SubtitleRole
 from ui.thumbs import placeholder_pixmap
@@ -107,6 +108,7 @@ class LibraryView(QWidget):
     enqueue_requested = Signal(list)
     radio_requested = Signal(int)
     like_requested = Signal(int)
+    said = Signal(str)  # a message for the status bar ("Show in folder" could not open one)
 
     def __init__(self, library, kind: str, thumbnails, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -300,8 +302,14 @@ class LibraryView(QWidget):
         menu.addAction("Add to queue", lambda: self.enqueue_requested.emit(ids))
         menu.addAction("Radio from here", lambda: self.radio_requested.emit(first))
         menu.addAction("Like", lambda: self.like_requested.emit(first))
+        menu.addAction("Show in folder", lambda: self._show_in_folder(first))
         extend_item_menu(self, menu, ids)  # "Add to playlist ▸"
         menu.exec(view.viewport().mapToGlobal(pos))
+
+    def _show_in_folder(self, item_id: int) -> None:
+        problem = show_item_in_folder(self.model.library, item_id)
+        if problem:
+            self.said.emit(problem)
 
     def selected_ids(self) -> list[int]:
         view = self.table if self.mode == "table" else self.grid

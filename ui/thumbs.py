@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, QRectF, QRunnable, QSize, Qt, QThreadPool, S
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QImageReader, QPainter, QPixmap
 
 THUMB_SIZE = 160
+MIN_ART_PX = 16
 MAX_CACHED = 2000
 
 
@@ -96,7 +97,10 @@ class Thumbnails(QObject):
 
     def _loaded(self, path: str, image: QImage) -> None:
         self._pending.pop(path, None)
-        self._cache[path] = None if image.isNull() else QPixmap.fromImage(image)
+        # Pictures of a few pixels (1x1 and 10x10 "covers" are common in real files) are no art:
+        # the placeholder with the title's initials says more than a blank square.
+        tiny = image.isNull() or min(image.width(), image.height()) < MIN_ART_PX
+        self._cache[path] = None if tiny else QPixmap.fromImage(image)
         while len(self._cache) > MAX_CACHED:
             old, _ = self._cache.popitem(last=False)
             self._icons.pop(old, None)
