@@ -209,10 +209,30 @@ def check_caches(paths: Paths) -> list[dict[str, Any]]:
     return out
 
 
+def data_dir_problem(folder: Path) -> str | None:
+    """Why a library cannot live in `folder` (a file, under a file, not writable), or None."""
+    if folder.exists():
+        if not folder.is_dir():
+            return f"{folder} is a file, not a folder"
+        return None if os.access(folder, os.W_OK | os.X_OK) else f"{folder} is not writable"
+    parent = folder.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{folder} cannot be made: {parent} is a file, not a folder"
+    if not os.access(parent, os.W_OK | os.X_OK) or str(parent).startswith(("/proc", "/sys")):
+        return f"{folder} cannot be made: {parent} is not writable"
+    return None
+
+
 def run_checks(data_dir: str | os.PathLike | None, gpu: bool = True) -> dict[str, Any]:
     """Every check, as one JSON-able report with an overall status."""
     paths = Paths(resolve_data_dir(data_dir))
     settings = Settings.load(paths.settings)
+    unusable = data_dir_problem(paths.data_dir)
+    if unusable:  # nothing else can be checked (or made) there
+        return {"status": "error", "data_dir": str(paths.data_dir),
+                "checks": [_check("data folder", "error", unusable, "choose another folder with --data-dir")]}
     checks = check_database(paths) + check_settings(settings) + check_models(settings)
     if gpu:
         checks += check_gpu(settings)

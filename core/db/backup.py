@@ -62,6 +62,9 @@ def take_backup(conn: sqlite3.Connection, backups_dir: Path | str, reason: str =
         target = sqlite3.connect(str(tmp))
         try:
             conn.backup(target)
+            # A backup is never written again: in rollback-journal mode, reading it (restore's checks)
+            # leaves no -wal/-shm beside it (WAL mode made SQLite create both on every read).
+            target.execute("PRAGMA journal_mode=DELETE")
             ok = target.execute("PRAGMA quick_check").fetchone()[0] == "ok"
         finally:
             target.close()
@@ -84,7 +87,8 @@ def take_backup(conn: sqlite3.Connection, backups_dir: Path | str, reason: str =
             raise fault from exc
         raise
     for old in list_backups(folder)[keep:]:
-        old.unlink(missing_ok=True)
+        for side in ("", "-wal", "-shm"):  # -wal/-shm: left by reads of backups taken before DELETE mode
+            _unlink_quietly(old.with_name(old.name + side))
     return dest
 
 

@@ -310,3 +310,18 @@ def test_an_ordinary_crash_with_its_wal_is_not_reported(small_library, data_dir)
     lib = Library(data_dir)  # the -wal is there: SQLite replays it, nothing is lost, nothing is said
     assert lib.stats()["play_events"] >= acked
     lib.close()
+
+
+def test_reading_backups_leaves_no_wal_or_shm_beside_them(data_dir):
+    """restore checks backups read-only: that must not litter backups/ with -wal and -shm files."""
+    from core.library import Library
+
+    lib = Library(data_dir)
+    try:
+        with lib.store.lock:
+            backup.take_backup(lib.store.conn, lib.paths.backups, reason="manual")
+    finally:
+        lib.close()
+    backup.restore(data_dir / "library.sqlite3", data_dir / "backups", force=True)
+    leftovers = [p.name for p in (data_dir / "backups").iterdir() if p.name.endswith(("-wal", "-shm"))]
+    assert leftovers == []

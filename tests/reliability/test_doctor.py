@@ -53,3 +53,12 @@ def test_doctor_counts_only_real_failures_like_the_failures_page(tmp_path):
     report = run_checks(tmp_path, gpu=False)
     unreadable = [c for c in report["checks"] if c["name"] == "unreadable files"]
     assert len(unreadable) == 1 and unreadable[0]["detail"].startswith("1 files")
+
+
+def test_doctor_says_when_no_library_can_live_in_the_data_folder(tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    for folder in (a_file, a_file / "under", "/proc/x"):
+        report = run_checks(folder, gpu=False)
+        assert report["status"] == "error", folder
+        assert report["checks"][0]["name"] == "data folder" and "--data-dir" in report["checks"][0]["fix"]
