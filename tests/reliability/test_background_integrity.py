@@ -52,8 +52,8 @@ def _damaged_library(data_dir: Path) -> tuple[Path, Path]:
 
 
 def test_damage_inside_a_table_is_found_in_the_background_and_nothing_is_written(data_dir, monkeypatch):
-    from core.models import PlayEvent
     from core.library import Library
+    from core.models import PlayEvent
 
     db, taken = _damaged_library(data_dir)
     daily_runs: list[Path] = []
