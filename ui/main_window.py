@@ -177,6 +177,8 @@ class MainWindow(WindowActions, QMainWindow):
         self.search_view.item_selected.connect(
             lambda hit: self.detail.show_item(hit.item.id, reasons=hit.reasons))
         self.search_view.play_requested.connect(self.play)
+        self.search_view.filters.attach(lambda: self.search(self.search_box.text()),
+                                        lambda: self.library.search_genres())
         self.for_you.picked.connect(
             lambda rec: self.detail.show_item(rec.item.id, seed=None, reasons=rec.reasons, explain=True))
         self.for_you.play.connect(lambda rec: self.play([rec.item.id], 0))

@@ -107,6 +107,10 @@ class SearchView(_Page):
         self.note.setObjectName("shelfNote")
         self.layout_.insertWidget(1, self.note)
         self.note.hide()
+        from ui.search_filters import SearchFilters  # the filter chips (ui/search_filters.py)
+
+        self.filters = SearchFilters()
+        self.layout_.insertWidget(1, self.filters)
 
     def current_id(self) -> int | None:
         """The selected hit's item (None when nothing is selected)."""

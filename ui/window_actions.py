@@ -153,26 +153,33 @@ class WindowActions:
 
     # ----- search -----------------------------------------------------------------------------
     def search(self, text: str) -> None:
+        from ui.search_filters import ask_for_words, empty_query
+
         text = text.strip()
-        if not text:
-            return
+        filters = self.search_view.filters.values()  # the chips (ui/search_filters.py)
         self.sidebar.blockSignals(True)
         self.sidebar.setCurrentRow(-1)
         self.sidebar.blockSignals(False)
         self.pages.setCurrentWidget(self.search_view)
         self.detail.show()
-        self.search_view.heading.setText(f"Searching for “{text}”…")
         self._search_text = text
+        key = self._search_key = (text, tuple(sorted(filters.items())))
+        if empty_query(text, filters):  # "", "!!!": say what to type, list nothing
+            ask_for_words(self.search_view)
+            return
+        shown = text or self.search_view.filters.describe()
+        self.search_view.heading.setText(f"Searching for “{shown}”…")
 
         def done(hits) -> None:
-            if text == self._search_text:
-                self.search_view.show_hits(text, list(hits))
+            if key == self._search_key:
+                self.search_view.show_hits(shown, list(hits), note=self.library.search_notice(text) or "")
 
         def failed(exc: BaseException) -> None:
-            if text == self._search_text:
-                self.search_view.show_hits(text, [], note=plain_error(exc, "search"))
+            if key == self._search_key:
+                self.search_view.show_hits(shown, [], note=plain_error(exc, "search"))
 
-        self.ops.run("search", self.library.search, query=text, limit=50, on_result=done, on_error=failed)
+        self.ops.run("search", self.library.search, query=text, limit=50, **filters, on_result=done,
+                     on_error=failed)
 
     # ----- folders and background work ---------------------------------------------------------
     def add_folders(self, folders: list[str]) -> None:

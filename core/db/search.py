@@ -135,7 +135,7 @@ def genre_values(conn: sqlite3.Connection, limit: int) -> list[tuple[str, int]]:
 
 def vocabulary_words(conn: sqlite3.Connection, min_length: int) -> list[tuple[str, int]]:
     """Every word of the full-text index of at least `min_length` characters, with the number of items it is
-    in (a full scan of the index: ~1.2 s for 180,000 words in 200,000 items)."""
+    in (a full scan of the index: 0.4-1.2 s for 180,000 words in 200,000 items)."""
     try:
         return [(str(t), int(d)) for t, d in conn.execute(
             "SELECT term, doc FROM items_fts_vocab WHERE length(term) >= ?", (int(min_length),))]
@@ -144,7 +144,7 @@ def vocabulary_words(conn: sqlite3.Connection, min_length: int) -> list[tuple[st
 
 
 def indexed_item_count(conn: sqlite3.Connection) -> int:
-    """Items in the full-text index (one row each in its docsize table: ~1.5 ms at 200,000 items). Counting
+    """Items in the full-text index (one row each in its docsize table: ~1 ms at 200,000 items). Counting
     the vocabulary itself is a scan of the whole index (~0.4 s there), so this stands for its size."""
     try:
         return int(conn.execute("SELECT count(*) FROM items_fts_docsize").fetchone()[0])
