@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from core.library import Library  # noqa: E402
 from core.models import PlayEvent  # noqa: E402
 from core.recommend.cf import CFParams  # noqa: E402
 from core.recommend.neighbours import REBUILD, rebuild  # noqa: E402
-from core.library import Library  # noqa: E402
 
 
 def populate(lib: Library, n_items: int, n_events: int, dim: int, seed: int = 0) -> dict:
@@ -39,10 +39,11 @@ def populate(lib: Library, n_items: int, n_events: int, dim: int, seed: int = 0)
     centres = rng.standard_normal((clusters, dim)).astype(np.float32)
     vecs = centres[cl] + 0.6 * rng.standard_normal((n_items, dim)).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    with lib.store.write() as conn:
-        conn.executemany("INSERT INTO embeddings (item_id, model, dim, text_hash, vector, updated_at) "
-                         "VALUES (?, 'bench', ?, '', ?, ?)",
-                         ((i + 1, dim, vecs[i].tobytes(), now) for i in range(n_items)))
+    from core.db.embeddings import write_vectors
+    from core.embed.store import model_name
+
+    with lib.store.write() as conn:  # under the configured model: the recommender reads only that one
+        write_vectors(conn, model_name(lib), [(i + 1, "", vecs[i]) for i in range(n_items)], now)
     items_s = time.perf_counter() - t
     # sessions of ~10 plays, each from one taste cluster, popular items within a cluster more likely
     members = [np.flatnonzero(cl == c) for c in range(clusters)]

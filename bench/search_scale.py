@@ -82,8 +82,8 @@ def pct(values: list[float], q: float) -> float:
 
 def query_latency(n_items: int) -> dict:
     from core.embed import store
-    from core.search.engine import search
     from core.library import Library
+    from core.search.engine import search
 
     rows = synthetic_items(n_items)
     with tempfile.TemporaryDirectory(prefix="encore-scale-") as tmp:
