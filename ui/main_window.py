@@ -109,10 +109,10 @@ class MainWindow(WindowActions, QMainWindow):
         self.split = QSplitter()
         self.split.addWidget(self.pages)
         self.split.addWidget(self.detail)
-        self.split.setStretchFactor(0, 3)
         self.queue_panel = QueuePanel(self.player, library, self.ops)  # beside the player, shown from its bar
         self.queue_panel.hide()
         self.split.addWidget(self.queue_panel)
+        self.split.setStretchFactor(0, 3)
         self.split.setStretchFactor(1, 1)
         self.split.setSizes([900, 320])
         self.split.setHandleWidth(1)
@@ -140,6 +140,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.setCentralWidget(root)
         self.progress_panel = ProgressPanel(self.work)
         self.status_note = QLabel()
+        self.status_note.setTextFormat(Qt.TextFormat.PlainText)  # notes quote titles and paths
         self.statusBar().addWidget(self.status_note, 1)
         self.statusBar().addPermanentWidget(self.progress_panel, 3)
 
@@ -165,6 +166,7 @@ class MainWindow(WindowActions, QMainWindow):
             view.enqueue_requested.connect(self.player.enqueue)
             view.radio_requested.connect(self.radio)
             view.like_requested.connect(lambda item_id: self.player.like(item_id, "like"))
+            view.said.connect(self.say)
         for view in (self.history, self.playlists):
             view.item_selected.connect(self.select_item)
             view.play_requested.connect(self.play)
@@ -188,14 +190,14 @@ class MainWindow(WindowActions, QMainWindow):
         self.detail.radio.connect(self.radio)
         self.detail.more_like_this.connect(self.more_like_this)
         self.player.problem.connect(self.say)
+        self.player_bar.queue_button.toggled.connect(self.show_queue)
+        self.queue_panel.said.connect(self.say)
+        self.queue_panel.item_selected.connect(self.select_item)
         self.player.now_playing.connect(self._now_playing)
         self.work.started.connect(self._live_timer.start)
         self.work.progress.connect(self._stage_progress)
         self.work.finished.connect(self._work_finished)
         self.health_banner.failed.connect(self.library_unsafe)
-        self.player_bar.queue_button.toggled.connect(self.show_queue)
-        self.queue_panel.said.connect(self.say)
-        self.queue_panel.item_selected.connect(self.select_item)
         # One "library changed" signal: every screen decides for itself whether what it shows changed.
         for screen in (self, self.music, self.videos, self.for_you, self.history, self.playlists,
                        self.failures_view, self.detail, self.queue_panel):
