@@ -591,7 +591,7 @@ def status_counts(conn: sqlite3.Connection) -> dict[str, int]:
         "missing": one("SELECT COUNT(*) FROM items WHERE status = 'missing'"),
         "failed": one("SELECT COUNT(*) FROM items WHERE status = 'failed'"),
         "roots": one("SELECT COUNT(*) FROM roots"),
-        "play_events": one("SELECT COUNT(*) FROM play_events"),
+        "play_events": one("SELECT COUNT(*) FROM play_events WHERE outcome = 'played'"),
     }
 
 
