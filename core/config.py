@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from core.atomic import write_atomically
 
 APP_NAME = "Encore"
 DB_FILENAME = "library.sqlite3"
@@ -104,14 +105,7 @@ class Settings:
         """Write atomically (temp file + rename) so a crash never leaves half a file."""
         path.parent.mkdir(parents=True, exist_ok=True)
         data = {k: v for k, v in asdict(self).items() if k != "problems"}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, indent=2, sort_keys=True)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, json.dumps(data, indent=2, sort_keys=True))
 
 
 def check_setting(name: str, value: Any, default: Any) -> tuple[Any, str]:

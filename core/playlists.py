@@ -13,12 +13,12 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.atomic import write_atomically
 from core.errors import UserError
 from core.text import clean_text
 
@@ -470,15 +470,5 @@ def write_m3u8(entries: Sequence[Entry], target: str | os.PathLike, relative: bo
     if not path.parent.is_dir():
         raise FileNotFoundError(f"no such folder: {path.parent}")
     lines, left_out = m3u8_lines(entries, path, relative)
-    fd, tmp = tempfile.mkstemp(prefix=".encore-", suffix=".m3u8", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write("\n".join(lines) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomically(path, "\n".join(lines) + "\n")
     return {"path": str(path), "entries": len(entries) - len(left_out), "left_out": left_out}

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from core.atomic import write_atomically
 
 SEQUENTIAL_UP_TO_S = 60.0  # clips up to a minute are read front to back
 SAMPLE_FPS = 4.0  # sequential sampling rate (frames converted per second of video)
@@ -257,17 +258,7 @@ def save_jpeg(image: np.ndarray, path: str) -> None:
     ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
     if not ok:
         raise OSError(f"cannot encode a JPEG for {path}")
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".kf-", suffix=".jpg")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.tobytes())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomically(path, data.tobytes())
 
 
 STALE_TEMP_S = 3600.0  # a temporary keyframe this old was left by a killed worker

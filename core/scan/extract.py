@@ -7,6 +7,7 @@ import os
 from collections.abc import Sequence
 from typing import Any, BinaryIO
 
+from core.atomic import write_atomically
 from core.isolation import run_test_hooks
 from core.scan import sidecars
 from core.scan.formats import kind_of
@@ -58,10 +59,10 @@ def save_thumbnail(data: bytes, dest: str, size: int = COVER_SIZE) -> str | None
     if scale < 1:
         image = cv2.resize(image, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA)
     os.makedirs(os.path.dirname(dest), exist_ok=True)
-    tmp = dest[:-4] + ".tmp.jpg"
-    if not cv2.imwrite(tmp, image, [cv2.IMWRITE_JPEG_QUALITY, 85]):
+    ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    if not ok:
         return None
-    os.replace(tmp, dest)
+    write_atomically(dest, jpeg.tobytes())  # two scans at once never share a temporary name
     return dest
 
 
