@@ -159,7 +159,7 @@ def data_version(conn: sqlite3.Connection) -> int:
 
 def has_unsegmented(text: str | None) -> bool:
     """Whether `text` has letters of a script written without spaces between words."""
-    return bool(text) and UNSEGMENTED.search(text) is not None
+    return text is not None and UNSEGMENTED.search(text) is not None
 
 
 def trigram_supported() -> bool:
