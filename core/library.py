@@ -668,6 +668,13 @@ class Library:
 
         return history.latest_play(self.store.reader(), profile or self.settings.profile)
 
+    def because_seed(self, profile: str | None = None) -> tuple[int, str] | None:
+        """(item id, title) of the X in "Because you played X": the one rule the For You shelf and
+        `recommend --mode because` share (the latest real play with neighbours to offer), or None."""
+        from core.recommend.engine import because_seed
+
+        return because_seed(self, profile or self.settings.profile)
+
     def failure_groups(self) -> list[dict[str, Any]]:
         """The failures grouped by cause, in plain words (core/failure_words.py: the one place that reads
         stored error texts): real problems first, largest group first, then the quiet groups (an

@@ -81,19 +81,23 @@ class ForYouView(QWidget):
         if self.isVisible():
             self._load_more()
 
+    def _because_seed_found(self, seed: tuple[int, str] | None) -> None:
+        if seed:
+            self.because.set_title(f"Because you played {seed[1]}")
+            self._load(self.because, seed=seed[0], mode=MODE_BECAUSE, empty="")
+        else:
+            self.because.set_title("Because you played…")
+            self.because.set_items([])
+            self.because.set_note("Play something and picks that go with it appear here.")
+
     def refresh(self) -> None:
         if not self.active:
             return
         self._load(self.for_you, mode=MODE_FOR_YOU,
                    empty="Play, skip or like a few things and Encore will suggest what fits your taste.")
-        last = self.library.last_played()
-        if last:
-            self.because.set_title(f"Because you played {last[1]}")
-            self._load(self.because, seed=last[0], mode=MODE_BECAUSE, empty="")
-        else:
-            self.because.set_title("Because you played…")
-            self.because.set_items([])
-            self.because.set_note("Play something and picks that go with it appear here.")
+        # The seed is chosen by the recommender's one rule, off the GUI thread (it reads the content vectors).
+        self.ops.run("because you played", self.library.because_seed, on_result=self._because_seed_found,
+                     on_error=lambda exc: self.because.set_note(plain_error(exc)))
         self._load_more()
         self.ops.run("recently added", self.library.recently_added, limit=SHELF_SIZE,
                      on_result=self._recent_loaded, on_error=lambda exc: self.recent.set_note(plain_error(exc)))

@@ -8,7 +8,7 @@ from typing import Any
 
 from core.cli.output import emit, open_library
 from core.errors import UserError
-from core.library import Library
+from core.library import Library, reason_line
 from core.models import Hit
 
 
@@ -19,23 +19,15 @@ def hit_dict(hit: Hit) -> dict[str, Any]:
             "score": round(hit.score, 4), "reasons": [r.to_dict() for r in hit.reasons]}
 
 
-def _human(rows: list[dict[str, Any]]) -> str:
-    if not rows:
+def _human(hits: list[Hit]) -> str:
+    if not hits:
         return "No matches."
     lines = []
-    for i, r in enumerate(rows, 1):
-        who = f" — {r['artist']}" if r["artist"] else ""
-        why = r["reasons"][0] if r["reasons"] else {}
-        bits = []
-        if why.get("words"):
-            typed = why.get("corrected") or {}
-            bits.append("words: " + ", ".join(f"{w} (you typed '{typed[w]}')" if w in typed else w
-                                              for w in why["words"]))
-        if why.get("similarity") is not None:
-            bits.append(f"similarity {why['similarity']:.2f}")
-        if why.get("features"):
-            bits.append("features: " + ", ".join(f"{k}={v}" for k, v in why["features"].items()))
-        lines.append(f"{i:>2}. [{r['kind']}] #{r['id']} {r['title']}{who}  ({'; '.join(bits) or 'filter match'})")
+    for i, hit in enumerate(hits, 1):
+        item = hit.item
+        who = f" — {item.artist}" if item.artist else ""
+        why = "; ".join(reason_line(r) for r in hit.reasons[:2]) or "filter match"
+        lines.append(f"{i:>2}. [{item.kind}] #{item.id} {item.title}{who}  ({why})")
     return "\n".join(lines)
 
 
@@ -80,7 +72,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
                       length_max=minutes_max * 60 if minutes_max is not None else None)
     if notice := lib.search_notice(args.query):  # a broken model setting, or a language the model cannot read
         print(f"encore: warning: {notice}", file=sys.stderr)
-    emit(args, [hit_dict(h) for h in hits], _human)
+    emit(args, [hit_dict(h) for h in hits], lambda _rows: _human(hits))
     return 0
 
 

@@ -67,7 +67,7 @@ def test_cli_shows_what_was_typed(forgiving, capsys):
     lib, _, _ = forgiving
     assert cli_main(["--data-dir", str(lib.paths.data_dir), "search", "batle", "--limit", "3"]) == 0
     out = capsys.readouterr().out
-    assert "Battle Hymn" in out.splitlines()[0] and "battle (you typed 'batle')" in out
+    assert "Battle Hymn" in out.splitlines()[0] and "“battle” (you typed “batle”)" in out  # the UI's words
 
 
 def test_spelling_index_distances_and_frequency():
