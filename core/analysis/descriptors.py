@@ -8,6 +8,11 @@ table each and were calibrated on generated signals (tests/analysis) and the rea
 Sanity rules: tempo and key phrases only for music of at least SHORT_CLIP_S (a 2-second roar has no
 tempo worth saying, speech no key), and no two phrases of a pair in CONTRADICTIONS together (a test
 runs the describer over thousands of generated feature sets and checks every pair).
+
+With the pretrained tagger's stored probabilities (`describe_with_confidence`), the tags that stand out
+become phrases ("jazz", "piano", "female vocals", "80s": core.analysis.tag_phrases) and the mood phrases
+("calm", "energetic", "sad", ...) come from the tags fused with the measured features; speech and sound
+effects get none of them, and a video's soundtrack is described the same way ("speech" when it is talk).
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from core.analysis.item_class import SHORT_CLIP_S
+from core.analysis import tag_phrases as tp
+from core.analysis.item_class import SHORT_CLIP_S, is_speech
 from core.db.features import MUSIC, SOUND_EFFECT, SPEECH
 from core.db.features import VIDEO as VIDEO_CLASS
 
@@ -62,6 +68,11 @@ PEOPLE_SHARE = 0.25
 AUDIO_FAMILIES = (r"(slow|moderate|upbeat|fast) \d+ BPM|no steady beat|energetic|quiet( and sparse)?|loud|calm|"
                   r"busy, percussive|noisy|bright sound|dark, mellow|mellow sound|acoustic-sounding|wide dynamics|"
                   r"steady loudness|[A-G][#b]? (major|minor)|(major|minor) key|speech(-like)?|sound effect|short clip")
+# Every phrase the tagger's probabilities can give (genres, instruments, voices, eras) and the fused moods.
+TAG_FAMILIES = "|".join(re.escape(p) for p in sorted(tp.TAG_PHRASES)) + "|" + "|".join(tp.MOOD_PHRASES)
+AUDIO_FAMILIES += "|" + TAG_FAMILIES
+_ERAS = r"60s|70s|80s|90s|2000s"
+_GENRE_TAGS = "|".join(re.escape(p) for p in sorted(tp.TAG_PHRASES))
 # Phrase pairs that cannot describe one item (regular expressions over whole phrases), with why.
 CONTRADICTIONS: list[tuple[str, str, str]] = [
     (r".* \d+ BPM", r"no steady beat", "a tempo needs a beat"),
@@ -86,6 +97,14 @@ CONTRADICTIONS: list[tuple[str, str, str]] = [
     (r"fast cuts", r"long takes", "editing"),
     (r"lots of movement", r"still images", "motion"),
     (NOBODY, "|".join(PEOPLE_PHRASES), "people"),
+    # the tagger's phrases and the fused moods
+    (r"happy", r"sad", "valence"),
+    (r"calm|mellow", r"energetic|aggressive", "arousal"),
+    (r"aggressive", r"quiet|quiet and sparse", "energy"),
+    (r"instrumental", r"female vocals|male vocals|vocals|choir|opera", "voices"),
+    (r"acoustic-sounding|acoustic", r"electronic|techno|electro|house|synth", "acoustic vs electronic"),
+    (_ERAS, _ERAS, "one era"),
+    (r"speech|sound effect", _GENRE_TAGS, "no genre, instrument or voice tags for speech or sound effects"),
 ]
 _CONTRADICTIONS = [(re.compile(a), re.compile(b), why) for a, b, why in CONTRADICTIONS]
 
@@ -243,3 +262,45 @@ def describe(audio: dict[str, Any] | None, video: dict[str, Any] | None, item_cl
         if p not in phrases:
             phrases.append(p)
     return phrases
+
+
+def _without_contradictions(phrases: list[str]) -> list[str]:
+    """`phrases` in order, each dropped when it contradicts one kept before it (the first has priority)."""
+    kept: list[str] = []
+    for p in phrases:
+        if p not in kept and not contradictions(kept + [p]):
+            kept.append(p)
+    return kept
+
+
+def describe_with_confidence(audio: dict[str, Any] | None, video: dict[str, Any] | None,
+                             item_class: str | None = None, tags: dict[str, dict[str, float]] | None = None,
+                             reference: dict[str, dict[str, list[float]]] | None = None
+                             ) -> tuple[list[str], dict[str, float]]:
+    """(phrases, {tag phrase: confidence}) of an item: `describe`, plus the tagger's phrases and the fused
+    moods when its stored tags (core.db.features.audio_tags_of) and the reference are given.
+
+    Order: how it looks (videos), who is on screen, the tag phrases strongest first, the moods, then the
+    measured sound. Priority where two would contradict: the measured phrases, then the tags, then the
+    moods ("upbeat 130 BPM" stays and a fused "calm" goes); except "acoustic-sounding", which yields to an
+    electronic tag (the measurement's known mistake). Speech, sound effects and silence get no tag phrase.
+    """
+    if not tags or not reference or not audio or audio.get("silent") or item_class in (SPEECH, SOUND_EFFECT):
+        return describe(audio, video, item_class), {}
+    seen = video_phrases(video or {}) + people_phrases((video or {}).get("keyframes") or [])
+    heard = audio_phrases(audio, VIDEO_CLASS if video and item_class in (None, MUSIC) else item_class)
+    tagged: dict[str, float] = {}
+    fused: list[str] = []
+    if video and is_speech(audio):  # a soundtrack that is talk: "speech", and no tempo, key or tags
+        heard = ["speech"] + [p for p in heard if p != "speech-like"]
+    else:
+        tagged = tp.tag_phrases(tags, reference)
+        fused = tp.mood_phrases(audio, tags, reference)
+        heard = [p for p in heard if p not in ("calm", "energetic")]
+        if tagged.keys() & tp.ELECTRONIC:
+            heard = [p for p in heard if p != "acoustic-sounding"]
+    if video:
+        heard = [SOUND_OF_VIDEO.get(p, p) for p in heard]
+    kept = set(_without_contradictions(seen + heard + list(tagged) + fused))
+    phrases = [p for p in dict.fromkeys(seen + list(tagged) + fused + heard) if p in kept]
+    return phrases, {p: c for p, c in tagged.items() if p in kept}

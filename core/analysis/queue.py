@@ -7,7 +7,10 @@ until the file changes or the analyser version does.
 
 Order: first what needs no decoding (a new CLASS_VERSION or DESCRIPTOR_VERSION: classes and phrases
 redone from the stored JSON for the whole library, in committed batches), then the items to decode:
-the ones the caller names first (what is on screen), then the most played, then the newest.
+the ones the caller names first (what is on screen), then the most played, then the newest; items whose
+features are current but whose tags are missing or of another tagger version (core.analysis.tags) are
+decoded again for the tagger only, after the rest. When the library's tagged music has changed enough,
+the tag reference is recomputed and the tagged items' phrases are redone from the stored JSON.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from core.analysis import AUDIO_VERSION, VIDEO_VERSION
-from core.analysis.store import refresh_stored, write_result
+from core.analysis.store import refresh_stored, write_descriptors, write_result
+from core.analysis.tags import TAGS_VERSION, refresh_reference
 from core.db import features as db
 from core.db import items as q
 from core.isolation import IsolatedPool, TaskFailure
@@ -31,6 +35,22 @@ MEMORY_LIMIT_MB = 3072
 BATCH_SIZE = 16
 BATCH_SECONDS = 2.0
 VERSION_MARK = f"[analyser a{AUDIO_VERSION}/v{VIDEO_VERSION}]"
+
+
+def write_tags(conn: Any, item_id: int, result: dict[str, Any]) -> int:
+    """Store a worker result's tags (inside the caller's transaction; before write_result, whose descriptors
+    read them); a tags-only result also re-describes the item from its stored features. Returns 1 when
+    probabilities were stored, else 0."""
+    tags = result.get("tags")
+    if tags is not None:
+        db.write_audio_tags(conn, item_id, tags["version"], tags.get("mtt"), tags.get("msd"), tags.get("embedding"),
+                            tags.get("mtt_embedding"), tags.get("patches", 0), tags.get("note"), time.time())
+    elif result.get("audio") is None and not result.get("tags_only"):
+        db.delete_audio_tags(conn, item_id)  # no decodable audio any more: no tags either
+    if result.get("tags_only"):
+        audio, video = db.stored_features(conn, item_id)
+        write_descriptors(conn, item_id, audio, video, db.item_classes_for(conn, [item_id]).get(item_id))
+    return int(tags is not None and tags.get("mtt") is not None)
 
 
 def worker_env(ctx: StageContext) -> dict[str, str]:
@@ -47,23 +67,40 @@ def worker_count(ctx: StageContext) -> int:
     return max(1, configured or min(4, os.cpu_count() or 1))
 
 
+def tagging_available() -> bool:
+    """Whether the tagger's weights are installed (the `musicnn` package; found without importing it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("musicnn") is not None
+
+
 def pending_items(ctx: StageContext, retry_failed: bool = False,
                   first: Iterable[int] = ()) -> tuple[list[dict[str, Any]], int]:
     """Items to analyse now, in order (the ids in `first`, e.g. the visible ones; then the most played; then
-    the most recently added), and how many stale ones were skipped as known failures of this version."""
+    the most recently added; then the items that need only their tags), and how many stale ones were
+    skipped as known failures of this version."""
     conn = ctx.store.reader()
     failed = {q.from_db_path(r["path"]): r for r in db.analysis_failures(conn)}
+    tagging = tagging_available()
+    cache = str(ctx.paths.cache / "models")
     todo, skipped = [], 0
-    for r in db.pending_analysis(conn, AUDIO_VERSION, VIDEO_VERSION):
+    pending = db.pending_analysis(conn, AUDIO_VERSION, VIDEO_VERSION)
+    analysed = {r["id"] for r in pending}
+    retag = [r for r in db.stale_tag_items(conn, TAGS_VERSION) if r["id"] not in analysed] if tagging else []
+    stored = db.audio_features_for(conn, [r["id"] for r in retag])
+    for r in [*pending, *retag]:
         path = q.from_db_path(r["path"])
         f = failed.get(path)
         if not retry_failed and f is not None and f["size"] == r["size"] and f["mtime_ns"] == r["mtime_ns"] \
                 and f["error"].startswith(VERSION_MARK):
             skipped += 1
             continue
-        todo.append({"id": r["id"], "path": path, "kind": r["kind"], "duration": r["duration"],
-                     "size": r["size"], "mtime_ns": r["mtime_ns"],
-                     "keyframe_dir": os.path.join(str(ctx.paths.keyframes), str(r["id"]))})
+        task = {"id": r["id"], "path": path, "kind": r["kind"], "duration": r["duration"],
+                "size": r["size"], "mtime_ns": r["mtime_ns"], "tags": tagging, "model_cache": cache,
+                "keyframe_dir": os.path.join(str(ctx.paths.keyframes), str(r["id"]))}
+        if r["id"] not in analysed:
+            task.update(tags_only=True, features=stored.get(r["id"]))
+        todo.append(task)
     rank = {item_id: n for n, item_id in enumerate(dict.fromkeys(first))}
     if rank:
         todo.sort(key=lambda t: rank.get(t["id"], len(rank)))  # stable: the rest keep the SQL order
@@ -81,11 +118,13 @@ def analyze_pending(ctx: StageContext, progress: Callable[[Progress], None] | No
     """
     started = time.monotonic()
     cancel = cancel or CancelToken()
+    with ctx.store.write() as conn:
+        refresh_reference(conn, time.time())
     refreshed = refresh_stored(ctx, progress)
     todo, skipped = pending_items(ctx, retry_failed, first)
     report: dict[str, Any] = {"analyzed": 0, "failed": 0, "skipped": skipped, "described": refreshed["described"],
                               "classified": refreshed["classified"], "pending": len(todo), "cancelled": False,
-                              "seconds": 0.0, "worker_seconds": 0.0}
+                              "tagged": 0, "seconds": 0.0, "worker_seconds": 0.0}
     batch: list[tuple[dict[str, Any], Any]] = []
     last_flush = time.monotonic()
 
@@ -101,7 +140,9 @@ def analyze_pending(ctx: StageContext, progress: Callable[[Progress], None] | No
                                      task["size"], task["mtime_ns"], task["id"])
                     report["failed"] += 1
                 else:
-                    write_result(conn, task["id"], result)
+                    report["tagged"] += write_tags(conn, task["id"], result)
+                    if not result.get("tags_only"):
+                        write_result(conn, task["id"], result)
                     q.clear_failure(conn, task["path"], "analyze")
                     report["analyzed"] += 1
                     report["worker_seconds"] += result.get("seconds", 0.0)
@@ -130,6 +171,11 @@ def analyze_pending(ctx: StageContext, progress: Callable[[Progress], None] | No
                 flush()
         flush()
         report["cancelled"] = cancel.cancelled
+    if report["tagged"] and not cancel.cancelled:
+        with ctx.store.write() as conn:
+            changed = refresh_reference(conn, time.time())
+        if changed:  # the library's spread of the tags moved: the tagged items' phrases are redone
+            report["described"] += refresh_stored(ctx, progress)["described"]
     report["seconds"] = round(time.monotonic() - started, 3)
     report["worker_seconds"] = round(report["worker_seconds"], 3)
     report["pending"] = len(todo) - report["analyzed"] - report["failed"]

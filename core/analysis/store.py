@@ -57,10 +57,12 @@ def write_class(conn: sqlite3.Connection, item_id: int, audio: dict | None, vide
 def write_descriptors(conn: sqlite3.Connection, item_id: int, audio: dict | None, video: dict | None,
                       item_class: str | None = None) -> list[str]:
     """Describe and store the phrases of one item (and make them searchable)."""
-    from core.analysis.descriptors import describe
+    from core.analysis.descriptors import describe_with_confidence
+    from core.analysis.tags import reference_for
 
-    phrases = describe(audio, video, item_class)
-    db.write_descriptors(conn, item_id, DESCRIPTOR_VERSION, phrases, time.time())
+    tags = db.audio_tags_of(conn, item_id)  # the tagger's stored probabilities, compared with the reference
+    phrases, confidence = describe_with_confidence(audio, video, item_class, tags, reference_for(conn) if tags else None)
+    db.write_descriptors(conn, item_id, DESCRIPTOR_VERSION, phrases, time.time(), confidence)
     set_fts_descriptors(conn, item_id, phrases)
     write_terms(conn, item_id, SOURCE_PHRASES, phrase_terms(phrases))
     return phrases
@@ -113,5 +115,8 @@ def show(ctx: StageContext, row: sqlite3.Row) -> dict[str, Any]:
     item_class = db.item_class_record(conn, row["id"])
     if item_class is not None:
         out["item_class"] = item_class
+    tags = db.audio_tag_record(conn, row["id"])
+    if tags is not None:
+        out["audio_tags"] = tags
     out["descriptors"] = db.phrases_of(conn, row["id"])
     return out

@@ -11,6 +11,8 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from core.db.chunked import select_in
 
 
@@ -74,10 +76,14 @@ WHERE i.status = 'ok' AND (
 ORDER BY COALESCE(p.plays, 0) DESC, i.added_at DESC, i.id
 """
 
+# Descriptors are stale when missing, of an older describer, or (for an item with tags) older than the tag
+# reference they were compared with (core.analysis.tags: the library's spread of each tag).
 STALE_DESCRIPTORS_SQL = """
 SELECT i.id FROM items i
 LEFT JOIN descriptors d ON d.item_id = i.id
-WHERE i.status = 'ok' AND (d.item_id IS NULL OR d.version < :descriptor)
+WHERE i.status = 'ok' AND (d.item_id IS NULL OR d.version < :descriptor
+       OR (d.updated_at < (SELECT updated_at FROM tag_reference WHERE id = 1)
+           AND EXISTS (SELECT 1 FROM audio_tags t WHERE t.item_id = i.id AND t.mtt IS NOT NULL)))
   AND (EXISTS (SELECT 1 FROM audio_features a WHERE a.item_id = i.id)
        OR EXISTS (SELECT 1 FROM video_features v WHERE v.item_id = i.id))
 ORDER BY i.id
@@ -101,8 +107,26 @@ def pending_analysis(conn: sqlite3.Connection, audio_version: int, video_version
 
 
 def stale_descriptor_ids(conn: sqlite3.Connection, descriptor_version: int) -> list[int]:
-    """Analysed items whose descriptors are missing or older than `descriptor_version`."""
+    """Analysed items whose descriptors are missing, older than `descriptor_version`, or (tagged items)
+    older than the tag reference."""
     return [r[0] for r in conn.execute(STALE_DESCRIPTORS_SQL, {"descriptor": descriptor_version})]
+
+
+# Items whose audio was analysed but whose tags are missing, of another tagger version, or older than the
+# item (a changed file). Items still pending their features are tagged with them, not listed separately.
+STALE_TAGS_SQL = """
+SELECT i.id, i.path, i.kind, i.duration, i.size, i.mtime_ns FROM items i
+JOIN audio_features a ON a.item_id = i.id
+LEFT JOIN audio_tags t ON t.item_id = i.id
+LEFT JOIN (SELECT item_id, COUNT(*) AS plays FROM play_events GROUP BY item_id) p ON p.item_id = i.id
+WHERE i.status = 'ok' AND (t.item_id IS NULL OR t.version <> :tags OR t.tagged_at < i.updated_at)
+ORDER BY COALESCE(p.plays, 0) DESC, i.added_at DESC, i.id
+"""
+
+
+def stale_tag_items(conn: sqlite3.Connection, tags_version: str) -> list[sqlite3.Row]:
+    """Items rows (id, path, kind, duration, size, mtime_ns) with audio features but missing or stale tags."""
+    return conn.execute(STALE_TAGS_SQL, {"tags": tags_version}).fetchall()
 
 
 def stale_class_ids(conn: sqlite3.Connection, class_version: int) -> list[int]:
@@ -146,10 +170,12 @@ def write_video_features(conn: sqlite3.Connection, item_id: int, version: int, f
 
 
 def write_descriptors(conn: sqlite3.Connection, item_id: int, version: int, phrases: list[str],
-                      updated_at: float) -> None:
-    """Store (replace) an item's descriptor phrases; `description` is the phrases joined by commas."""
-    conn.execute("INSERT OR REPLACE INTO descriptors (item_id, version, phrases, description, updated_at) "
-                 "VALUES (?, ?, ?, ?, ?)", (item_id, version, json.dumps(phrases), ", ".join(phrases), updated_at))
+                      updated_at: float, confidence: dict[str, float] | None = None) -> None:
+    """Store (replace) an item's descriptor phrases; `description` is the phrases joined by commas;
+    `confidence`: {phrase: 0..1} of the phrases that carry one (the tagger's)."""
+    conn.execute("INSERT OR REPLACE INTO descriptors (item_id, version, phrases, description, updated_at, confidence) "
+                 "VALUES (?, ?, ?, ?, ?, ?)", (item_id, version, json.dumps(phrases), ", ".join(phrases), updated_at,
+                                               json.dumps(confidence) if confidence else None))
 
 
 # ----- reads -------------------------------------------------------------------------------------
@@ -194,17 +220,210 @@ def audio_features_for(conn: sqlite3.Connection, item_ids: Iterable[int]) -> dic
     return out
 
 
+# The audio vector ("sounds like", more like this, Radio, music for a video): the measured features' vector
+# and the tagger's embeddings, each centred on the library's mean and L2-normalised, joined with these
+# weights (features, MSD embedding, MTT embedding). Chosen on the development half of bench/tag_quality.py
+# (share of "more like this" picks with the seed's timbre or class; docs/BENCHMARKS.md, "Hear and see").
+# An item without tags gets zeros in the tag part (the library's mean): only its features compare.
+SONIC_WEIGHTS = (1.0, 0.7, 0.7)  # dev half: timbre share of the 10 nearest 2.61x random with the features alone,
+# 2.70x / 2.77x with one embedding, 2.96x with features + MSD + MTT at 1.0, 2.97x at 0.7 (0.5: 2.91x, 1.5: 2.85x)
+
+
+def _centred_unit(M: np.ndarray) -> np.ndarray:
+    M = M - M.mean(axis=0, keepdims=True)
+    return M / np.maximum(np.linalg.norm(M, axis=1, keepdims=True), 1e-9)
+
+
+def sonic_vectors(conn: sqlite3.Connection, weights: tuple[float, float, float] = SONIC_WEIGHTS
+                  ) -> list[tuple[int, bytes]]:
+    """(item id, float32 bytes) of the audio vector (see SONIC_WEIGHTS) of every item with audio features."""
+    rows = [(r[0], r[1]) for r in conn.execute("SELECT item_id, vector FROM audio_features WHERE vector IS NOT NULL")]
+    if not rows:
+        return []
+    sizes = [len(r[1]) for r in rows]
+    size = max(set(sizes), key=sizes.count)  # one layout (an analyser change leaves old rows until redone)
+    rows = [r for r in rows if len(r[1]) == size]
+    ids = [r[0] for r in rows]
+    features = np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), -1).astype(np.float64)
+    parts = [weights[0] * _centred_unit(features)]
+    embeddings = {r[0]: (r[1], r[2]) for r in tag_embeddings(conn)}
+    at = {i: n for n, i in enumerate(ids)}
+    for slot, weight in ((0, weights[1]), (1, weights[2])):
+        have = {i: blob for i in ids if i in embeddings and (blob := embeddings[i][slot]) is not None and len(blob) == 800}
+        block = np.zeros((len(ids), 200), np.float64)
+        if weight and len(have) >= 2:
+            E = np.frombuffer(b"".join(have.values()), np.float32).reshape(len(have), 200).astype(np.float64)
+            block[[at[i] for i in have]] = weight * _centred_unit(E)
+        parts.append(block)
+    M = np.concatenate(parts, axis=1).astype(np.float32)
+    return [(i, M[n].tobytes()) for n, i in enumerate(ids)]
+
+
 def feature_vectors(conn: sqlite3.Connection, kind: str) -> list[tuple[int, bytes]]:
-    """(item id, float32 vector bytes) of every item with a stored `kind` ('audio'|'video') vector."""
+    """(item id, float32 vector bytes) of every item with a stored `kind` ('audio'|'video') vector; for audio,
+    the features joined with the tagger's embeddings (`sonic_vectors`)."""
+    if kind == "audio":
+        return sonic_vectors(conn)
     table = {"audio": "audio_features", "video": "video_features"}[kind]
     return [(r[0], r[1]) for r in conn.execute(f"SELECT item_id, vector FROM {table} WHERE vector IS NOT NULL")]
 
 
-def feature_signature(conn: sqlite3.Connection, kind: str) -> tuple[int, float | None]:
-    """(rows, latest analysis time) of the `kind` ('audio'|'video') features: changes whenever one is written."""
+def feature_signature(conn: sqlite3.Connection, kind: str) -> tuple[Any, ...]:
+    """(rows, latest analysis time[, tag rows, latest tagging]) of the `kind` ('audio'|'video') vectors:
+    changes whenever one is written."""
     table = {"audio": "audio_features", "video": "video_features"}[kind]
     count, latest = conn.execute(f"SELECT COUNT(*), MAX(analyzed_at) FROM {table}").fetchone()
+    return (int(count), latest, *tag_signature(conn)) if kind == "audio" else (int(count), latest)
+
+
+# ----- audio tags (the pretrained tagger, core.analysis.tags) -------------------------------------
+# Every phrase the tagger's probabilities can become (core.analysis.tag_phrases.PHRASES), by family, for the
+# stages that may not import the analysis (explain: "it sounds like jazz, with piano"). A stored one always
+# stood out with a confidence of at least tag_phrases.MIN_CONFIDENCE.
+TAG_PHRASE_FAMILIES: dict[str, str] = {
+    **dict.fromkeys(("rock", "pop", "alternative", "indie", "electronic", "dance", "jazz", "metal", "hard rock",
+                     "classic rock", "progressive rock", "punk", "soul", "r&b", "funk", "blues", "folk", "country",
+                     "hip-hop", "house", "electro", "techno", "ambient", "chillout", "easy listening", "new age",
+                     "experimental", "classical", "orchestral", "indian", "opera", "acoustic"), "genre"),
+    **dict.fromkeys(("piano", "guitar", "strings", "violin", "cello", "harp", "harpsichord", "flute", "sitar",
+                     "synth", "drums"), "instrument"),
+    **dict.fromkeys(("female vocals", "male vocals", "vocals", "choir", "instrumental"), "voice"),
+    **dict.fromkeys(("60s", "70s", "80s", "90s", "2000s", "oldies"), "era"),
+}
+
+def write_audio_tags(conn: sqlite3.Connection, item_id: int, version: str, mtt: dict[str, float] | None,
+                     msd: dict[str, float] | None, embedding: bytes | None, mtt_embedding: bytes | None,
+                     patches: int, note: str | None, tagged_at: float) -> None:
+    """Store (replace) an item's tag probabilities and embeddings; None probabilities + `note`: nothing to tag."""
+    conn.execute("INSERT OR REPLACE INTO audio_tags (item_id, version, mtt, msd, embedding, mtt_embedding, patches, "
+                 "note, tagged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (item_id, version, json.dumps(mtt) if mtt is not None else None,
+                  json.dumps(msd) if msd is not None else None, embedding, mtt_embedding, int(patches), note,
+                  tagged_at))
+
+
+def delete_audio_tags(conn: sqlite3.Connection, item_id: int) -> None:
+    """Forget an item's tags (its file no longer has decodable audio)."""
+    conn.execute("DELETE FROM audio_tags WHERE item_id = ?", (item_id,))
+
+
+def _tag_dicts(mtt: object, msd: object) -> dict[str, dict[str, float]] | None:
+    a, b = _loads(mtt), _loads(msd)
+    if not isinstance(a, dict) or not isinstance(b, dict):
+        return None
+    return {"mtt": {str(k): float(v) for k, v in a.items() if isinstance(v, int | float)},
+            "msd": {str(k): float(v) for k, v in b.items() if isinstance(v, int | float)}}
+
+
+def audio_tags_for(conn: sqlite3.Connection, item_ids: Iterable[int]) -> dict[int, dict[str, dict[str, float]]]:
+    """{item id: {"mtt": {tag: p}, "msd": {tag: p}}} of the items that have tag probabilities."""
+    out: dict[int, dict[str, dict[str, float]]] = {}
+    try:
+        rows = select_in(conn, "SELECT item_id, mtt, msd FROM audio_tags WHERE item_id IN ({marks}) AND mtt IS NOT NULL",
+                         list(dict.fromkeys(item_ids)))
+    except sqlite3.OperationalError as exc:
+        if not _no_table(exc):
+            raise
+        return out
+    for item_id, mtt, msd in rows:
+        tags = _tag_dicts(mtt, msd)
+        if tags is not None:
+            out[item_id] = tags
+    return out
+
+
+def audio_tags_of(conn: sqlite3.Connection, item_id: int) -> dict[str, dict[str, float]] | None:
+    """An item's {"mtt": ..., "msd": ...} tag probabilities, or None (not tagged, or nothing to tag)."""
+    return audio_tags_for(conn, [item_id]).get(item_id)
+
+
+def audio_tag_record(conn: sqlite3.Connection, item_id: int) -> dict[str, Any] | None:
+    """An item's tag row for `show`: probabilities, `version`, `patches`, `note`, `tagged_at`; None when absent."""
+    try:
+        row = conn.execute("SELECT version, mtt, msd, patches, note, tagged_at FROM audio_tags WHERE item_id = ?",
+                           (item_id,)).fetchone()
+    except sqlite3.OperationalError as exc:
+        if not _no_table(exc):
+            raise
+        return None
+    if row is None:
+        return None
+    return {**(_tag_dicts(row[1], row[2]) or {}), "version": row[0], "patches": row[3], "note": row[4],
+            "tagged_at": row[5]}
+
+
+def music_tag_rows(conn: sqlite3.Connection, version: str) -> list[dict[str, dict[str, float]]]:
+    """The tag probabilities of every present item classed as music, tagged by tagger `version`."""
+    out = []
+    for mtt, msd in conn.execute(
+            "SELECT t.mtt, t.msd FROM audio_tags t JOIN items i ON i.id = t.item_id "
+            "JOIN item_classes c ON c.item_id = t.item_id "
+            "WHERE i.status = 'ok' AND c.class = ? AND t.version = ? AND t.mtt IS NOT NULL", (MUSIC, version)):
+        tags = _tag_dicts(mtt, msd)
+        if tags is not None:
+            out.append(tags)
+    return out
+
+
+def tag_embeddings(conn: sqlite3.Connection) -> list[tuple[int, bytes, bytes | None]]:
+    """(item id, MSD embedding bytes, MTT embedding bytes or None) of every item with a tag embedding."""
+    try:
+        return [(r[0], r[1], r[2]) for r in conn.execute(
+            "SELECT item_id, embedding, mtt_embedding FROM audio_tags WHERE embedding IS NOT NULL")]
+    except sqlite3.OperationalError as exc:
+        if not _no_table(exc):
+            raise
+        return []
+
+
+def tag_signature(conn: sqlite3.Connection) -> tuple[int, float | None]:
+    """(rows, latest tagging time) of audio_tags: changes whenever one is written."""
+    try:
+        count, latest = conn.execute("SELECT COUNT(*), MAX(tagged_at) FROM audio_tags").fetchone()
+    except sqlite3.OperationalError as exc:
+        if not _no_table(exc):
+            raise
+        return 0, None
     return int(count), latest
+
+
+def tag_reference(conn: sqlite3.Connection) -> dict[str, Any] | None:
+    """The stored tag reference {"version", "items", "stats": {"mtt": {tag: [mean, sd]}, ...}, "updated_at"}."""
+    try:
+        row = conn.execute("SELECT version, items, stats, updated_at FROM tag_reference WHERE id = 1").fetchone()
+    except sqlite3.OperationalError as exc:
+        if not _no_table(exc):
+            raise
+        return None
+    if row is None:
+        return None
+    stats = _loads(row[2])
+    return {"version": row[0], "items": row[1], "stats": stats if isinstance(stats, dict) else {},
+            "updated_at": row[3]}
+
+
+def write_tag_reference(conn: sqlite3.Connection, version: str, items: int, stats: dict[str, Any],
+                        updated_at: float) -> None:
+    """Store (replace) the tag reference; descriptors of tagged items older than `updated_at` become stale."""
+    conn.execute("INSERT OR REPLACE INTO tag_reference (id, version, items, stats, updated_at) VALUES (1, ?, ?, ?, ?)",
+                 (version, int(items), json.dumps(stats), updated_at))
+
+
+def phrase_confidence_for(conn: sqlite3.Connection, item_ids: Iterable[int]) -> dict[int, dict[str, float]]:
+    """{item id: {phrase: confidence}} of the stored phrases that carry a confidence (the tag phrases)."""
+    out: dict[int, dict[str, float]] = {}
+    try:
+        rows = select_in(conn, "SELECT item_id, confidence FROM descriptors WHERE item_id IN ({marks}) "
+                         "AND confidence IS NOT NULL", list(dict.fromkeys(item_ids)))
+    except sqlite3.OperationalError as exc:
+        if not _no_table(exc) and "no such column" not in str(exc):
+            raise
+        return out
+    for item_id, value in rows:
+        parsed = _loads(value)
+        if isinstance(parsed, dict):
+            out[item_id] = {str(k): float(v) for k, v in parsed.items() if isinstance(v, int | float)}
+    return out
 
 
 # ----- item classes ------------------------------------------------------------------------------

@@ -78,6 +78,14 @@ def feature_phrases(features: dict[str, Any]) -> list[str]:
     return out
 
 
+def sound_clause(ev: Evidence) -> str:
+    """ "it sounds like jazz, with piano" from the item's own tagger phrases (Evidence.sounds_like), or ""."""
+    genres, parts = ev.sounds_like("genre"), ev.sounds_like("instrument") + ev.sounds_like("voice")
+    if genres:
+        return f"it sounds like {_list(genres)}" + (f", with {_list(parts[:2])}" if parts else "")
+    return f"it has {_list(parts[:2])}" if parts else ""
+
+
 def clauses(reason: Reason, ev: Evidence, mentioned: set[str] | None = None) -> list[str]:
     """Phrasings of one reason, each grammatical after "because"; [] for kinds not worth saying.
     A name already in `mentioned` is not repeated (a second mention reads as a loop)."""
@@ -112,7 +120,8 @@ def clauses(reason: Reason, ev: Evidence, mentioned: set[str] | None = None) -> 
         base = [f"it {verb} like {name(other)}"] if other else [f"it {verb} like what you play"]
         if feats:
             return [f"{base[0]}, with {_list(feats)}", f"it has {_list(feats)}" + (f", like {name(other)}" if other else "")]
-        return base
+        heard = sound_clause(ev) if k == "similar_sound" else ""
+        return base + ([f"{heard}, close to {name(other)}"] if heard and other else [])
     if k == "similar_text":
         shared = d.get("shared") or []
         if not shared:  # nothing both carry: no words to say it in

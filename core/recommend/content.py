@@ -1,9 +1,13 @@
-"""Content vectors for the recommender: text embeddings, audio and visual feature vectors.
+"""Content vectors for the recommender: text embeddings, audio (sonic) and visual feature vectors.
 
 Loaded once into memory (a context component) and reloaded only when the stored rows change. Text
 vectors come from the one loader, `core.db.embeddings.load_vectors` (the configured model, present
-items), so the recommender and the search index see the same vectors. Each modality is optional: a
-library without analysis or embeddings simply has fewer signals.
+items), so the recommender and the search index see the same vectors. The audio vector is the one
+`core.db.features.feature_vectors(conn, "audio")` defines: the measured features joined with the pretrained
+tagger's embeddings (SONIC_WEIGHTS there), the space behind "more like this", Radio, cold-start picks and
+"music that fits this video" (a video's soundtrack is tagged like music), and the one core.explain.truth
+re-checks "sounds like" in. Each modality is optional: a library without analysis or embeddings simply
+has fewer signals.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Modes: for-you (the profile's taste), more-like (a seed item), radio (a continuing queue from a
 seed and the current session), because (you played X: the seed or your most played recent item),
-fits-video (music whose text/descriptors fit a video seed). Each Recommendation carries typed
-Reasons (docs/ARCHITECTURE.md, "Reason kinds").
+fits-video (music whose text/descriptors or sound fit a video seed: its soundtrack is tagged like music).
+Each Recommendation carries typed Reasons (docs/ARCHITECTURE.md, "Reason kinds").
 """
 
 from __future__ import annotations
@@ -182,8 +182,8 @@ def recommend(ctx: StageContext, seed: int | str | None = None, mode: str = "for
     cf_max = max((c.cf for c in cands.values()), default=0.0)
     cf_scores = {j: c.cf / cf_max for j, c in cands.items()} if cf_max > 0 else {}
     vecs = ct.vectors(ctx, WEIGHTS.whiten)
-    if mode == "fits-video":  # cross-media: only the text space is shared between music and video
-        vecs = {k: v for k, v in vecs.items() if k == "text"}
+    if mode == "fits-video":  # cross-media: music and a video share the text space and the sound (the
+        vecs = {k: v for k, v in vecs.items() if k in ("text", "audio")}  # soundtrack, tagged the same way)
     _content(vecs, hist, cands, cf_scores)
     if not cands:
         return _without_other_classes(conn, _fallback(conn, t, kind, limit * 2, seed_id), mode, seed_row,
