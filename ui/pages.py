@@ -229,6 +229,7 @@ class FailuresView(_Page):
         self.tree.currentItemChanged.connect(lambda cur, _prev: self._show_details(cur))
         self.details = QTextBrowser()  # plain text: paths and decoder messages are shown as they are
         self.details.setObjectName("failureDetails")
+        self.details.setOpenLinks(False)  # a path or decoder message is never a link to follow
         self.details.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.details.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.details.setMaximumHeight(130)
