@@ -158,7 +158,10 @@ class LibraryTableModel(QAbstractTableModel):
             self._pages.move_to_end(number)
             return page
         chunk = self.ids[number * PAGE_ROWS:(number + 1) * PAGE_ROWS]
-        page = self.library.item_rows(chunk) if chunk else {}
+        try:
+            page = self.library.item_rows(chunk) if chunk else {}
+        except sqlite3.Error:  # a damaged file (the health banner says so) or a closed library: blank rows
+            page = {}
         self._pages[number] = page
         while len(self._pages) > MAX_PAGES:
             self._pages.popitem(last=False)
