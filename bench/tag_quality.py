@@ -130,8 +130,9 @@ def share(picks: list[int], seed: int, labels: dict[int, dict], key: str) -> flo
     return sum(labels[j][key] == labels[seed][key] for j in picks) / max(1, len(picks))
 
 
-def like_this(conn, lib, labels: dict[int, dict], music: list[int]) -> dict:
-    """Share of "more like this" picks with the seed's timbre (and arousal), per audio vector and via the product."""
+def like_this(conn, lib, labels: dict[int, dict], music: list[int], vectors: bool = True) -> dict:
+    """Share of "more like this" picks with the seed's timbre (and arousal), per audio vector (`vectors`) and
+    via the product."""
     import numpy as np
 
     from core.db import features as db
@@ -151,7 +152,7 @@ def like_this(conn, lib, labels: dict[int, dict], music: list[int]) -> dict:
 
     renders = [i for i in music if labels[i]["arousal"] is not None]
     result: dict = {"vectors": {}}
-    for name, weights in VARIANTS.items():
+    for name, weights in VARIANTS.items() if vectors else ():
         ids, M = _matrix(db.sonic_vectors(conn, weights))
         row = {i: n for n, i in enumerate(ids)}
         cand = [row[i] for i in music if i in row]
@@ -165,7 +166,7 @@ def like_this(conn, lib, labels: dict[int, dict], music: list[int]) -> dict:
     classed = db.item_classes_for(conn, music)
     seeds = [s for s in music if classed.get(s) == "music"]  # short stings (< 10 s) are sound effects now
     picks = {s: [r.item.id for r in lib.recommend(seed=s, mode="more-like", limit=10)] for s in seeds}
-    result["product (Library.recommend more-like)"] = {
+    result[f"product (Library.recommend more-like, audio vector {db.SONIC_WEIGHTS})"] = {
         "seeds": len(seeds), "timbre": summary(picks.get, seeds, "timbre"),
         "arousal (renders)": summary(picks.get, [s for s in renders if s in picks], "arousal"),
         "sound effects or speech among picks": sum(labels[j]["class"] != "music" for p in picks.values() for j in p
@@ -242,6 +243,11 @@ def main() -> int:
     rewrite_old_descriptors(old)
     old.embed()
     today = search_rankings(old, QUERIES)
+    weights, db.SONIC_WEIGHTS = db.SONIC_WEIGHTS, (1.0, 0.0, 0.0)  # today's audio vector: the features alone
+    try:  # "more like this" as it was: today's descriptors in the text vectors, the features as the sound
+        out["more_like_this_today"] = like_this(old.store.reader(), old, labels, music, vectors=False)
+    finally:
+        db.SONIC_WEIGHTS = weights
     old.close()
 
     out["search"] = {}

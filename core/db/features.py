@@ -234,9 +234,11 @@ def _centred_unit(M: np.ndarray) -> np.ndarray:
     return M / np.maximum(np.linalg.norm(M, axis=1, keepdims=True), 1e-9)
 
 
-def sonic_vectors(conn: sqlite3.Connection, weights: tuple[float, float, float] = SONIC_WEIGHTS
+def sonic_vectors(conn: sqlite3.Connection, weights: tuple[float, float, float] | None = None
                   ) -> list[tuple[int, bytes]]:
-    """(item id, float32 bytes) of the audio vector (see SONIC_WEIGHTS) of every item with audio features."""
+    """(item id, float32 bytes) of the audio vector (`weights`, default SONIC_WEIGHTS) of every item with
+    audio features."""
+    weights = weights or SONIC_WEIGHTS
     rows = [(r[0], r[1]) for r in conn.execute("SELECT item_id, vector FROM audio_features WHERE vector IS NOT NULL")]
     if not rows:
         return []
@@ -352,13 +354,19 @@ def audio_tag_record(conn: sqlite3.Connection, item_id: int) -> dict[str, Any] |
             "tagged_at": row[5]}
 
 
+_MUSIC_TAGS_FROM = ("FROM audio_tags t JOIN items i ON i.id = t.item_id JOIN item_classes c ON c.item_id = t.item_id "
+                    "WHERE i.status = 'ok' AND c.class = ? AND t.version = ? AND t.mtt IS NOT NULL")
+
+
+def music_tag_count(conn: sqlite3.Connection, version: str) -> int:
+    """How many present items classed as music have tags of tagger `version`."""
+    return int(conn.execute("SELECT COUNT(*) " + _MUSIC_TAGS_FROM, (MUSIC, version)).fetchone()[0])
+
+
 def music_tag_rows(conn: sqlite3.Connection, version: str) -> list[dict[str, dict[str, float]]]:
     """The tag probabilities of every present item classed as music, tagged by tagger `version`."""
     out = []
-    for mtt, msd in conn.execute(
-            "SELECT t.mtt, t.msd FROM audio_tags t JOIN items i ON i.id = t.item_id "
-            "JOIN item_classes c ON c.item_id = t.item_id "
-            "WHERE i.status = 'ok' AND c.class = ? AND t.version = ? AND t.mtt IS NOT NULL", (MUSIC, version)):
+    for mtt, msd in conn.execute("SELECT t.mtt, t.msd " + _MUSIC_TAGS_FROM, (MUSIC, version)):
         tags = _tag_dicts(mtt, msd)
         if tags is not None:
             out.append(tags)
