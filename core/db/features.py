@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,16 @@ def _parse_phrases(value: object) -> list[str]:
 def _no_table(exc: sqlite3.OperationalError) -> bool:
     """True when a read failed only because the descriptors table does not exist (a bare test database)."""
     return "no such table" in str(exc)
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    """Every row of `sql`, or [] in a database made without the analysis tables (bare test and bench files)."""
+    try:
+        return conn.execute(sql, params).fetchall()
+    except sqlite3.OperationalError as exc:
+        if not _no_table(exc):
+            raise
+        return []
 
 
 def phrases_for(conn: sqlite3.Connection, item_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -341,13 +351,9 @@ def audio_tags_of(conn: sqlite3.Connection, item_id: int) -> dict[str, dict[str,
 
 def audio_tag_record(conn: sqlite3.Connection, item_id: int) -> dict[str, Any] | None:
     """An item's tag row for `show`: probabilities, `version`, `patches`, `note`, `tagged_at`; None when absent."""
-    try:
-        row = conn.execute("SELECT version, mtt, msd, patches, note, tagged_at FROM audio_tags WHERE item_id = ?",
-                           (item_id,)).fetchone()
-    except sqlite3.OperationalError as exc:
-        if not _no_table(exc):
-            raise
-        return None
+    found = _rows(conn, "SELECT version, mtt, msd, patches, note, tagged_at FROM audio_tags WHERE item_id = ?",
+                  (item_id,))
+    row = found[0] if found else None
     if row is None:
         return None
     return {**(_tag_dicts(row[1], row[2]) or {}), "version": row[0], "patches": row[3], "note": row[4],
@@ -375,34 +381,23 @@ def music_tag_rows(conn: sqlite3.Connection, version: str) -> list[dict[str, dic
 
 def tag_embeddings(conn: sqlite3.Connection) -> list[tuple[int, bytes, bytes | None]]:
     """(item id, MSD embedding bytes, MTT embedding bytes or None) of every item with a tag embedding."""
-    try:
-        return [(r[0], r[1], r[2]) for r in conn.execute(
-            "SELECT item_id, embedding, mtt_embedding FROM audio_tags WHERE embedding IS NOT NULL")]
-    except sqlite3.OperationalError as exc:
-        if not _no_table(exc):
-            raise
-        return []
+    return [(r[0], r[1], r[2]) for r in _rows(
+        conn, "SELECT item_id, embedding, mtt_embedding FROM audio_tags WHERE embedding IS NOT NULL")]
 
 
 def tag_signature(conn: sqlite3.Connection) -> tuple[int, float | None]:
     """(rows, latest tagging time) of audio_tags: changes whenever one is written."""
-    try:
-        count, latest = conn.execute("SELECT COUNT(*), MAX(tagged_at) FROM audio_tags").fetchone()
-    except sqlite3.OperationalError as exc:
-        if not _no_table(exc):
-            raise
+    found = _rows(conn, "SELECT COUNT(*), MAX(tagged_at) FROM audio_tags")
+    if not found:
         return 0, None
+    count, latest = found[0]
     return int(count), latest
 
 
 def tag_reference(conn: sqlite3.Connection) -> dict[str, Any] | None:
     """The stored tag reference {"version", "items", "stats": {"mtt": {tag: [mean, sd]}, ...}, "updated_at"}."""
-    try:
-        row = conn.execute("SELECT version, items, stats, updated_at FROM tag_reference WHERE id = 1").fetchone()
-    except sqlite3.OperationalError as exc:
-        if not _no_table(exc):
-            raise
-        return None
+    found = _rows(conn, "SELECT version, items, stats, updated_at FROM tag_reference WHERE id = 1")
+    row = found[0] if found else None
     if row is None:
         return None
     stats = _loads(row[2])
@@ -463,13 +458,9 @@ def item_classes_for(conn: sqlite3.Connection, item_ids: Iterable[int]) -> dict[
 
 def item_class_record(conn: sqlite3.Connection, item_id: int) -> dict[str, Any] | None:
     """An item's class with `confidence`, `evidence`, `version` and `updated_at`, or None."""
-    try:
-        row = conn.execute("SELECT class, confidence, evidence, version, updated_at FROM item_classes "
-                           "WHERE item_id = ?", (item_id,)).fetchone()
-    except sqlite3.OperationalError as exc:
-        if not _no_table(exc):
-            raise
-        return None
+    found = _rows(conn, "SELECT class, confidence, evidence, version, updated_at FROM item_classes "
+                  "WHERE item_id = ?", (item_id,))
+    row = found[0] if found else None
     if row is None:
         return None
     evidence = _loads(row[2])
