@@ -329,14 +329,18 @@ def test_album_grouping_reads_only_its_index_and_stays_fast_at_200k(big_library)
     listed = " ".join(str(row[-1]) for row in conn.execute(
         "EXPLAIN QUERY PLAN SELECT id FROM items WHERE status = 'ok' AND kind = 'audio' ORDER BY title"))
     assert "items_albums" not in listed, listed
-    # CPU time, not wall time: the machines that run this are shared and busy (wall time is 2-3x there)
+    # CPU time, not wall time: the machines that run this are shared and busy (wall time is 2-3x there).
+    # The index's gain is measured against the same grouping without it, in the same run (~210 vs ~570 ms
+    # of CPU on a quiet machine): a ratio holds on a busy or slow machine where a fixed bound would not.
+    _, with_index = _best_cpu(lambda: conn.execute(sql).fetchall())
+    _, without = _best_cpu(lambda: conn.execute(sql.replace("INDEXED BY items_albums", "NOT INDEXED")).fetchall())
+    assert with_index < 0.6 * without, f"the album index saves too little: {with_index:.3f} s vs {without:.3f} s"
     albums, spent = _best_cpu(big_library.albums)
     assert sum(a.tracks for a in albums) == ROWS
-    # ~200 ms where sum(range(10**7)) takes 155 ms (~570 ms without the index); room left for noise
-    assert spent < 0.35, f"grouping 200k tracks took {spent * 1000:.0f} ms of CPU"
+    assert spent < without, f"grouping 200k tracks took {spent * 1000:.0f} ms of CPU, more than a full sort"
     artists, spent = _best_cpu(big_library.artists)
     assert sum(a.tracks for a in artists) == ROWS
-    assert spent < 0.25, f"the artists of 200k tracks took {spent * 1000:.0f} ms of CPU"
+    assert spent < without, f"the artists of 200k tracks took {spent * 1000:.0f} ms of CPU"
     one = albums[len(albums) // 2]
     start = time.perf_counter()
     assert len(big_library.albums(artist=one.artist)) >= 1
