@@ -41,16 +41,12 @@ from core.db import items as idb
 from core.db import playlists as pdb
 from core.explain.evidence import genre_words, short_word
 from core.models import Reason
+from core.music_facts import NUMBER_CLOSE, TEMPO_CLOSE, key_of, related_keys, tempo_of
 from core.text import normalize_key, split_terms
 
 LATELY_DAYS = 14
 SIM_MIN = 0.3  # the recommender's floor for a "sounds / looks like" reason (core/recommend/reasons.py)
 OFTEN = 3  # sessions together before "often played together"
-TEMPO_CLOSE = 0.08
-BEAT_MIN, KEY_STRENGTH_MIN, KEY_CONFIDENCE_MIN = 0.05, 0.6, 0.25  # as core/analysis/descriptors.AUDIO
-NUMBER_CLOSE = 0.08
-PITCH = {"C": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "F": 5, "F#": 6, "Gb": 6, "G": 7,
-         "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11}
 TITLE_KEYS = {"because_you_played": ("item", "title"), "co_played": ("with", "with_title"),
               "same_playlist": ("with", "with_title"), "similar_sound": ("to", "to_title"),
               "similar_look": ("to", "to_title"), "similar_text": ("to", "to_title"),
@@ -110,43 +106,18 @@ def feature_space(ctx: StageContext, conn: sqlite3.Connection, kind: str) -> _Sp
     return cached
 
 
-def _tempo(f: dict[str, Any]) -> float | None:
-    value = f.get("tempo", f.get("tempo_bpm"))
-    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-        return None
-    return float(value) if f.get("beat_strength", 1.0) >= BEAT_MIN else None
-
-
-def _key(f: dict[str, Any]) -> str | None:
-    key, mode = f.get("key"), f.get("mode")
-    if not isinstance(key, str) or key not in PITCH or mode not in ("major", "minor"):
-        return None
-    if f.get("key_strength", 1.0) < KEY_STRENGTH_MIN or f.get("key_confidence", 1.0) < KEY_CONFIDENCE_MIN:
-        return None
-    return f"{key} {mode}"
-
-
-def related(a: str, b: str) -> bool:
-    """The same key, the relative major/minor, or a fifth apart in one mode."""
-    (ka, ma), (kb, mb) = a.split(), b.split()
-    if ma == mb:
-        return (PITCH[ka] - PITCH[kb]) % 12 in (0, 5, 7)
-    minor, major = (PITCH[ka], PITCH[kb]) if ma == "minor" else (PITCH[kb], PITCH[ka])
-    return (minor + 3) % 12 == major
-
-
 def true_features(cited: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> dict[str, list]:
     """Of the features a reason cites, those the stored features `a` (the item) and `b` (the other) bear
     out, with the stored values."""
     out: dict[str, list] = {}
     for name in cited:
         if name in ("tempo", "bpm"):
-            ta, tb = _tempo(a), _tempo(b)
+            ta, tb = tempo_of(a), tempo_of(b)
             if ta and tb and abs(ta - tb) <= TEMPO_CLOSE * max(ta, tb):
                 out["tempo"] = [round(ta), round(tb)]  # whole BPM, as said
         elif name == "key":
-            ka, kb = _key(a), _key(b)
-            if ka and kb and related(ka, kb):
+            ka, kb = key_of(a), key_of(b)
+            if ka and kb and related_keys(ka, kb):
                 out["key"] = [ka, kb]
         elif name != "mode":
             x, y = a.get(name), b.get(name)

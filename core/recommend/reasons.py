@@ -8,6 +8,7 @@ from typing import Any
 
 from core.db import items as q
 from core.models import Reason
+from core.music_facts import NUMBER_CLOSE, TEMPO_CLOSE, key_of, related_keys, tempo_of
 from core.recommend import content as ct
 from core.recommend.history import Taste
 
@@ -24,50 +25,13 @@ def _title(conn: sqlite3.Connection, rows: Rows, item_id: int) -> str:
     return (r["title"] or "") if r is not None else ""
 
 
-# What "a similar tempo" and "the same key" mean, so a reason only says what the stored features show
-# (core/explain/truth.py checks the same facts again when an explanation is spoken). Tempo and key are
-# trusted as core/analysis/descriptors.py trusts them: a beat strength of 0.05, key strength 0.6 and
-# key confidence 0.25 (AUDIO there); a tempo is "similar" within 8 %, "the same" when equal in whole BPM.
-TEMPO_CLOSE = 0.08
-BEAT_MIN, KEY_STRENGTH_MIN, KEY_CONFIDENCE_MIN = 0.05, 0.6, 0.25
-NUMBER_CLOSE = 0.08  # other numeric features: within 8 % of the larger value
-_PITCH = {"C": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "F": 5, "F#": 6, "Gb": 6, "G": 7,
-          "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11}
-
-
-def _tempo(f: dict) -> float | None:
-    value = f.get("tempo", f.get("tempo_bpm"))
-    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-        return None
-    return float(value) if f.get("beat_strength", 1.0) >= BEAT_MIN else None
-
-
-def key_of(f: dict) -> str | None:
-    """An item's key as "C# minor" when the analysis is sure enough of it, else None."""
-    key, mode = f.get("key"), f.get("mode")
-    if not isinstance(key, str) or key not in _PITCH or mode not in ("major", "minor"):
-        return None
-    if f.get("key_strength", 1.0) < KEY_STRENGTH_MIN or f.get("key_confidence", 1.0) < KEY_CONFIDENCE_MIN:
-        return None
-    return f"{key} {mode}"
-
-
-def related_keys(a: str, b: str) -> bool:
-    """The same key, its relative major/minor, or a fifth apart in the same mode (the keys a listener
-    hears as close)."""
-    (ka, ma), (kb, mb) = a.split(), b.split()
-    pa, pb = _PITCH[ka], _PITCH[kb]
-    if ma == mb:
-        return (pa - pb) % 12 in (0, 5, 7)
-    minor, major = (pa, pb) if ma == "minor" else (pb, pa)
-    return (minor + 3) % 12 == major
-
-
+# What "a similar tempo" and "the same key" mean is core/music_facts.py, which core/explain/truth.py
+# also reads when it checks the reason again at the moment an explanation is spoken.
 def _pairs(a: dict, b: dict) -> dict:
     """The features two items truly share: {"tempo": [128, 130], "key": ["C# minor", "C# minor"]}; a tempo
     only when within TEMPO_CLOSE, a key only when the same or related, other numbers only when close."""
     out: dict = {}
-    ta, tb = _tempo(a), _tempo(b)
+    ta, tb = tempo_of(a), tempo_of(b)
     if ta and tb and abs(ta - tb) <= TEMPO_CLOSE * max(ta, tb):
         out["tempo"] = [round(ta), round(tb)]  # whole BPM, as it is said (and as the chip shows it)
     ka, kb = key_of(a), key_of(b)
