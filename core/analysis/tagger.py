@@ -181,15 +181,19 @@ def build_network(n_classes: int = 50) -> Any:
     from torch import nn
     from torch.nn import functional as F  # noqa: N812
 
-    def _bn_relu_max(conv: torch.Tensor, bn: nn.BatchNorm2d) -> torch.Tensor:
-        """max over mel bands of bn(relu(conv)) [B, C, T, F] -> [B, C, T], without the full-size relu and
+    def _bn_relu_max(conv: nn.Conv2d, x: torch.Tensor, bn: nn.BatchNorm2d) -> torch.Tensor:
+        """max over mel bands of bn(relu(conv(x))) [B, C, T, F] -> [B, C, T], without the full-size relu and
         batch norm: both are monotonic per channel (rising, or falling where the BN scale is negative),
-        so the max is the transformed max, or the transformed min (a third of the front end's time)."""
+        so the max is the transformed max, or the transformed min. The min of a falling channel is taken as
+        the max of the negated filter (negating 204 small kernels costs nothing; a max over the bands costs
+        half an aminmax, and a fifth of it for the single-band temporal maps): a third of the front end's
+        time before, a tenth now."""
         scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
         shift = bn.bias - bn.running_mean * scale
-        bottom, top = torch.aminmax(conv, dim=3)
-        rising = (scale >= 0)[None, :, None]
-        return F.relu(torch.where(rising, top, bottom)) * scale[None, :, None] + shift[None, :, None]
+        sign = torch.where(scale >= 0, 1.0, -1.0).to(scale.dtype)
+        flipped = F.conv2d(x, conv.weight * sign[:, None, None, None], conv.bias * sign)
+        top = flipped.amax(dim=3) * sign[None, :, None]  # the max of rising channels, the min of falling ones
+        return F.relu(top) * scale[None, :, None] + shift[None, :, None]
 
     class MusiCNN(nn.Module):
         def __init__(self) -> None:
@@ -211,10 +215,10 @@ def build_network(n_classes: int = 50) -> Any:
         def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
             x = self.input_bn(x.unsqueeze(1))  # [B, 1, time, mel]
             padded = F.pad(x, (0, 0, 3, 3))  # 'same' in time for the 7-frame kernels
-            front = [_bn_relu_max(conv(padded), bn) for conv, bn in zip(self.timbral, self.timbral_bn, strict=True)]
+            front = [_bn_relu_max(conv, padded, bn) for conv, bn in zip(self.timbral, self.timbral_bn, strict=True)]
             for conv, bn in zip(self.temporal, self.temporal_bn, strict=True):
                 k = conv.kernel_size[0]  # TF 'same' pads an even kernel one more frame after than before
-                front.append(_bn_relu_max(conv(F.pad(x, (0, 0, (k - 1) // 2, k // 2))), bn))
+                front.append(_bn_relu_max(conv, F.pad(x, (0, 0, (k - 1) // 2, k // 2)), bn))
             features = [torch.cat(front, dim=1)]  # [B, 561, time]
             h = features[0]
             for i, (conv, bn) in enumerate(zip(self.midend, self.midend_bn, strict=True)):
