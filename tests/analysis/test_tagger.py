@@ -71,6 +71,19 @@ def test_port_matches_the_original_taggrams(reference: dict, tagger: tg.MusicTag
     assert worst_embedding < 1e-3
 
 
+def test_dead_filters_skipped_change_nothing(reference: dict, tagger: tg.MusicTagger,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The front end skips the filters that cannot move their output (most of MSD's timbral kernels are ~0):
+    on real audio the outputs equal those of every filter convolved (a bound of 0) within 1e-6."""
+    audio = np.concatenate([t["audio"] for t in reference["tracks"]]).astype(np.float32) / 32768.0
+    fast = tagger.taggrams_16k(audio)
+    monkeypatch.setattr(tg, "DEAD_FILTER_BOUND", 0.0)
+    full = tagger.taggrams_16k(audio)
+    for model in tg.MODELS:
+        np.testing.assert_allclose(fast[model].probabilities, full[model].probabilities, atol=1e-6)
+        np.testing.assert_allclose(fast[model].penultimate, full[model].penultimate, atol=1e-6)
+
+
 def test_tag_averages_patches_under_the_package_names(reference: dict, tagger: tg.MusicTagger) -> None:
     """tag(): 50 named probabilities per model in the package's order, the MSD penultimate as embedding."""
     track = reference["tracks"][0]
