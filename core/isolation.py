@@ -203,7 +203,9 @@ class IsolatedPool:
     """Runs `target` ("module:function") over tasks in `workers` processes with limits.
 
     `run()` yields (task, result_or_TaskFailure) in completion order; tasks are pulled lazily
-    from the iterable, so memory stays flat however many there are.
+    from the iterable, so memory stays flat however many there are. Each worker holds the chunk it
+    works on plus `queue_ahead` chunks waiting in its pipe (1: it never idles on a round trip; 0: a
+    task is pulled only when a worker is free, for a source whose order changes while it runs).
     """
 
     def __init__(
@@ -214,6 +216,7 @@ class IsolatedPool:
         memory_limit_mb: int = 2048,
         chunk_size: int = 16,
         env: dict[str, str] | None = None,
+        queue_ahead: int = 1,
     ) -> None:
         self.target = target
         self.workers = workers or max(1, os.cpu_count() or 1)
@@ -221,6 +224,7 @@ class IsolatedPool:
         self.memory_limit_mb = memory_limit_mb
         self.chunk_size = max(1, chunk_size)
         self.env = dict(env or {})
+        self.queue_ahead = max(0, queue_ahead)
 
     def run(
         self, tasks: Iterable[Any], should_stop: Callable[[], bool] = lambda: False
@@ -259,8 +263,8 @@ class IsolatedPool:
             for _ in range(self.workers):
                 worker = _Worker(self)
                 workers.append(worker)
-                feed(worker)
-                feed(worker)  # a second chunk waits in the pipe: the worker never idles on a round trip
+                for _ in range(1 + self.queue_ahead):  # chunks waiting in the pipe: no idling on a round trip
+                    feed(worker)
             while True:
                 if should_stop():
                     return
@@ -282,7 +286,7 @@ class IsolatedPool:
                         assert head_index == index, "worker answered out of order"
                         worker.deadline = time.monotonic() + self.timeout_s
                         yield task, (payload if status == "ok" else TaskFailure("error", payload))
-                        if len(worker.pending) <= self.chunk_size:
+                        if len(worker.pending) <= self.chunk_size * self.queue_ahead:
                             feed(worker)
                     elif time.monotonic() >= worker.deadline:
                         yield from self._replace(worker, workers, retry, "timeout", feed)

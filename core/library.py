@@ -11,7 +11,7 @@ import atexit
 import json
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -278,8 +278,10 @@ class Library:
     # ----- the pipeline: scan -> analyze -> embed ---------------------------------------------------
     def update(self, stages: tuple[str, ...] = UPDATE_STAGES, paths: list[str] | None = None,
                progress: ProgressFn = None, cancel: CancelToken | None = None, retry_failed: bool = False,
-               report_errors: bool = False) -> dict[str, Any]:
+               report_errors: bool = False, first: Callable[[], Iterable[int]] | Iterable[int] = ()
+               ) -> dict[str, Any]:
         """Bring the library up to date: the chosen stages of scan -> analyze -> embed, always in that order.
+        `first`: the items to analyse before the rest (see `analyze`).
 
         Returns {"scan": ScanReport dict, "analysis": ..., "embedding": ..., "cancelled": bool} for the
         stages that ran. A missing or broken embedding model does not fail the update: "embedding" is then
@@ -314,7 +316,8 @@ class Library:
                         out["scan"] = self.scan(paths, progress=progress, cancel=cancel,
                                                 retry_failed=retry_failed).to_dict()
                     elif stage == "analyze":
-                        out["analysis"] = self.analyze(progress=progress, cancel=cancel, retry_failed=retry_failed)
+                        out["analysis"] = self.analyze(progress=progress, cancel=cancel, retry_failed=retry_failed,
+                                                       first=first)
                     else:
                         try:
                             out["embedding"] = self.embed(progress=progress, cancel=cancel)
@@ -353,12 +356,15 @@ class Library:
             raise DatabaseError(vanished_message(self.paths.db, stage))
 
     def analyze(self, progress: ProgressFn = None, cancel: CancelToken | None = None,
-                retry_failed: bool = False) -> dict[str, Any]:
+                retry_failed: bool = False, first: Callable[[], Iterable[int]] | Iterable[int] = ()
+                ) -> dict[str, Any]:
         """Analyse every item whose audio/video analysis is missing or from an older analyser
-        (`retry_failed`: also the files that failed before and did not change)."""
+        (`retry_failed`: also the files that failed before and did not change). `first`: ids to analyse
+        before the rest (then the most played, then the newest); a callable is asked again before each
+        file, so the window can name what is on screen while a long upgrade runs."""
         from core.analysis.queue import analyze_pending
 
-        return analyze_pending(self, progress=progress, cancel=cancel, retry_failed=retry_failed)
+        return analyze_pending(self, progress=progress, cancel=cancel, retry_failed=retry_failed, first=first)
 
     def embed(self, progress: ProgressFn = None, cancel: CancelToken | None = None) -> dict[str, Any]:
         """Embed every item whose description text changed or that the current model has not seen.

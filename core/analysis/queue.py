@@ -15,6 +15,7 @@ the tag reference is recomputed and the tagged items' phrases are redone from th
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -35,6 +36,10 @@ MEMORY_LIMIT_MB = 3072
 BATCH_SIZE = 16
 BATCH_SECONDS = 2.0
 VERSION_MARK = f"[analyser a{AUDIO_VERSION}/v{VIDEO_VERSION}]"
+QUEUE_AHEAD = 0  # files waiting at each worker besides its current one: 0, so a scroll takes effect at once
+MAX_FIRST = 2000  # ids of `first` looked at per pull (a screenful is ~40; a hint never costs a scan of 200k)
+First = Callable[[], Iterable[int]] | Iterable[int]
+"""Ids to analyse before the rest: fixed, or a callable asked again before each file (what is on screen now)."""
 
 
 def write_tags(conn: Any, item_id: int, result: dict[str, Any]) -> int:
@@ -75,7 +80,7 @@ def tagging_available() -> bool:
 
 
 def pending_items(ctx: StageContext, retry_failed: bool = False,
-                  first: Iterable[int] = ()) -> tuple[list[dict[str, Any]], int]:
+                  first: First = ()) -> tuple[list[dict[str, Any]], int]:
     """Items to analyse now, in order (the ids in `first`, e.g. the visible ones; then the most played; then
     the most recently added; then the items that need only their tags), and how many stale ones were
     skipped as known failures of this version."""
@@ -101,18 +106,61 @@ def pending_items(ctx: StageContext, retry_failed: bool = False,
         if r["id"] not in analysed:
             task.update(tags_only=True, features=stored.get(r["id"]))
         todo.append(task)
-    rank = {item_id: n for n, item_id in enumerate(dict.fromkeys(first))}
+    rank = {item_id: n for n, item_id in enumerate(dict.fromkeys(read_first(first)))}
     if rank:
         todo.sort(key=lambda t: rank.get(t["id"], len(rank)))  # stable: the rest keep the SQL order
     return todo, skipped
 
 
+def read_first(first: First) -> list[int]:
+    """The ids `first` names now (a callable is asked; one that fails names none), at most MAX_FIRST."""
+    try:
+        ids = first() if callable(first) else first
+        return [int(i) for i in itertools.islice(ids, MAX_FIRST)]
+    except Exception:  # noqa: BLE001 - a broken hint never stops the analysis
+        return []
+
+
+class PriorityTasks(Iterator[dict[str, Any]]):
+    """The work list as an iterator whose order can change while it runs: before each pull it asks
+    `first` (e.g. the ids on screen now, as the window last said) and hands out the first of those still
+    waiting; when none is, the next task of the base order (most played, then newest, ...). Each task is
+    handed out once. IsolatedPool pulls a task only when a worker has room for it, so a newly named item
+    waits for at most the tasks already queued at the workers (`queue_ahead`), not for the whole list."""
+
+    def __init__(self, todo: list[dict[str, Any]], first: First = ()) -> None:
+        self.todo = todo
+        self.first = first
+        self.waiting = {t["id"]: t for t in todo}
+        self.position = 0  # into todo: everything before it was handed out
+        self.promoted = 0  # tasks handed out ahead of the base order because `first` named them
+
+    def __iter__(self) -> PriorityTasks:
+        return self
+
+    def __next__(self) -> dict[str, Any]:
+        if not self.waiting:
+            raise StopIteration
+        while self.todo[self.position]["id"] not in self.waiting:  # skip what `first` took earlier
+            self.position += 1
+        for item_id in read_first(self.first):
+            task = self.waiting.pop(item_id, None)
+            if task is not None:
+                self.promoted += task is not self.todo[self.position]
+                return task
+        task = self.todo[self.position]
+        del self.waiting[task["id"]]
+        self.position += 1
+        return task
+
+
 def analyze_pending(ctx: StageContext, progress: Callable[[Progress], None] | None = None,
                     cancel: CancelToken | None = None, retry_failed: bool = False,
-                    first: Iterable[int] = ()) -> dict[str, Any]:
+                    first: First = ()) -> dict[str, Any]:
     """Analyse every stale item; returns counts {"analyzed", "failed", "skipped", "described", "classified",
     "seconds", ...}. Classes and descriptors of a new version come first, from the stored features
-    (progress stage "describe"); then the decoding (stage "analyze"), `first` ids before the rest.
+    (progress stage "describe"); then the decoding (stage "analyze"), `first` ids before the rest; a
+    callable `first` is asked again before each file, so what comes on screen during a long run goes next.
 
     Files that failed before (same size, mtime and analyser version) are skipped unless `retry_failed`.
     """
@@ -124,7 +172,7 @@ def analyze_pending(ctx: StageContext, progress: Callable[[Progress], None] | No
     todo, skipped = pending_items(ctx, retry_failed, first)
     report: dict[str, Any] = {"analyzed": 0, "failed": 0, "skipped": skipped, "described": refreshed["described"],
                               "classified": refreshed["classified"], "pending": len(todo), "cancelled": False,
-                              "tagged": 0, "seconds": 0.0, "worker_seconds": 0.0}
+                              "tagged": 0, "promoted": 0, "seconds": 0.0, "worker_seconds": 0.0}
     batch: list[tuple[dict[str, Any], Any]] = []
     last_flush = time.monotonic()
 
@@ -159,10 +207,11 @@ def analyze_pending(ctx: StageContext, progress: Callable[[Progress], None] | No
     if todo:
         pool = IsolatedPool("core.analysis.worker:analyze_item", workers=min(worker_count(ctx), len(todo)),
                             timeout_s=float(ctx.settings.analysis_timeout_s),
-                            memory_limit_mb=MEMORY_LIMIT_MB, chunk_size=1, env=worker_env(ctx))
+                            memory_limit_mb=MEMORY_LIMIT_MB, chunk_size=1, env=worker_env(ctx),
+                            queue_ahead=QUEUE_AHEAD)
         report_progress(0, "")
         done = 0
-        tasks: Iterator[dict[str, Any]] = iter(todo)
+        tasks = PriorityTasks(todo, first)
         for task, result in pool.run(tasks, should_stop=lambda: cancel.cancelled):
             batch.append((task, result))
             done += 1
@@ -171,6 +220,7 @@ def analyze_pending(ctx: StageContext, progress: Callable[[Progress], None] | No
                 flush()
         flush()
         report["cancelled"] = cancel.cancelled
+        report["promoted"] = tasks.promoted
     if report["tagged"] and not cancel.cancelled:
         with ctx.store.write() as conn:
             changed = refresh_reference(conn, time.time())
