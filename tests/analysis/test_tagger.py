@@ -185,3 +185,22 @@ def test_labels_are_read_without_importing_tensorflow() -> None:
     assert len(tg.labels("MTT_musicnn")) == len(tg.labels("MSD_musicnn")) == 50
     assert tg.labels("MSD_musicnn")[:3] == ["rock", "pop", "alternative"]
     assert "musicnn.extractor" not in sys.modules and "tensorflow" not in sys.modules
+
+
+def test_patches_resampled_alone_hold_the_whole_segments_samples() -> None:
+    """A 30-s window's patch is resampled on its own (with a margin), yet holds the samples a resampling
+    of the whole window gives there; a segment whose patches fall off the rates' common grid is resampled
+    whole, as before (same patches as the plain cut)."""
+    from core.analysis import tags
+
+    rng = np.random.default_rng(7)
+    sr = 22050
+    t = np.arange(30 * sr) / sr
+    window = (0.3 * np.sin(2 * np.pi * 440 * t) + 0.05 * rng.standard_normal(len(t))).astype(np.float32)
+    for segment, wanted in ((window, 1), (window[: 74 * sr + 123], 3)):
+        whole = tg.to_16k_mono(segment, sr)
+        want = [whole[s:s + tags.PATCH_SAMPLES_16K] for s in tags.pick_patches(len(whole), wanted)]
+        got = tags._patch_pieces(segment, sr, wanted)
+        assert len(got) == len(want) == wanted
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_allclose(g, w, atol=1e-6)
