@@ -208,7 +208,7 @@ def main() -> int:
     meta = json.loads((media / "labels.json").read_text())
     out: dict = {"bench": "tag_quality", "renderer": meta["renderer"], "machine": f"{os.cpu_count()} CPUs",
                  "tuned_on": "the dev half only (even melody and track indices): SONIC_WEIGHTS and the phrase "
-                             "and mood thresholds of core/analysis/tag_phrases.py; never the issue's held-out clips"}
+                             "and mood thresholds of core/tag_language.py; never the issue's held-out clips"}
     if not data.is_dir():
         lib = Library(data)
         lib.scan([str(media)])

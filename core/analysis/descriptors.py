@@ -10,7 +10,7 @@ tempo worth saying, speech no key), and no two phrases of a pair in CONTRADICTIO
 runs the describer over thousands of generated feature sets and checks every pair).
 
 With the pretrained tagger's stored probabilities (`describe_with_confidence`), the tags that stand out
-become phrases ("jazz", "piano", "female vocals", "80s": core.analysis.tag_phrases) and the mood phrases
+become phrases ("jazz", "piano", "female vocals", "80s": core.tag_language) and the mood phrases
 ("calm", "energetic", "sad", ...) come from the tags fused with the measured features; speech and sound
 effects get none of them, and a video's soundtrack is described the same way ("speech" when it is talk).
 """
@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from core.analysis import tag_phrases as tp
+from core import tag_language as tp
 from core.analysis.item_class import SHORT_CLIP_S, is_speech
 from core.db.features import MUSIC, SOUND_EFFECT, SPEECH
 from core.db.features import VIDEO as VIDEO_CLASS

@@ -289,9 +289,9 @@ def feature_signature(conn: sqlite3.Connection, kind: str) -> tuple[Any, ...]:
 
 
 # ----- audio tags (the pretrained tagger, core.analysis.tags) -------------------------------------
-# Every phrase the tagger's probabilities can become (core.analysis.tag_phrases.PHRASES), by family, for the
+# Every phrase the tagger's probabilities can become (core.tag_language.PHRASES), by family, for the
 # stages that may not import the analysis (explain: "it sounds like jazz, with piano"). A stored one always
-# stood out with a confidence of at least tag_phrases.MIN_CONFIDENCE.
+# stood out with a confidence of at least tag_language.MIN_CONFIDENCE.
 TAG_PHRASE_FAMILIES: dict[str, str] = {
     **dict.fromkeys(("rock", "pop", "alternative", "indie", "electronic", "dance", "jazz", "metal", "hard rock",
                      "classic rock", "progressive rock", "punk", "soul", "r&b", "funk", "blues", "folk", "country",

@@ -133,7 +133,7 @@ class Evidence:
     def sounds_like(self, family: str) -> list[str]:
         """The item's tagger phrases of one family ("genre": "jazz"; "instrument": "piano"; "voice") among its
         stored descriptors, at most two: each was stored only because it stood out with a confidence of at
-        least core.analysis.tag_phrases.MIN_CONFIDENCE, so "it sounds like jazz" holds."""
+        least core.tag_language.MIN_CONFIDENCE, so "it sounds like jazz" holds."""
         from core.db.features import TAG_PHRASE_FAMILIES
 
         return [d for d in self.descriptors if TAG_PHRASE_FAMILIES.get(d) == family][:2]

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.analysis import tag_phrases as tp
+from core import tag_language as tp
 from core.analysis import tags as tg
 from core.analysis.descriptors import contradictions, describe, describe_with_confidence
 from tests.analysis.test_descriptor_consistency import audio_features, video_features
