@@ -53,12 +53,37 @@ class Reason:
 
 
 @dataclass(frozen=True)
+class Moment:
+    """The point of a video a search hit is about: a keyframe that matches the query clearly better than the
+    rest of the video ("close-up of a face" at 0:42). `picture`: that keyframe's stored JPEG (None if gone)."""
+
+    ms: int
+    phrase: str
+    picture: str | None = None
+
+    @property
+    def seconds(self) -> float:
+        return self.ms / 1000.0
+
+    @property
+    def at(self) -> str:
+        """The time as people write it: "0:42", "12:05", "1:02:03"."""
+        h, rem = divmod(int(self.ms // 1000), 3600)
+        m, s = divmod(rem, 60)
+        return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ms": self.ms, "at": self.at, "phrase": self.phrase, "picture": self.picture}
+
+
+@dataclass(frozen=True)
 class Hit:
-    """A search result with why it matched."""
+    """A search result with why it matched; `moment`: where in a video it matched (None: the whole item)."""
 
     item: MediaItem
     score: float
     reasons: tuple[Reason, ...] = ()
+    moment: Moment | None = None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ def hit_dict(hit: Hit) -> dict[str, Any]:
     """The JSON shape of one search result."""
     item = hit.item
     return {"id": item.id, "title": item.title, "artist": item.artist, "kind": item.kind, "path": item.path,
-            "score": round(hit.score, 4), "reasons": [r.to_dict() for r in hit.reasons]}
+            "score": round(hit.score, 4), "reasons": [r.to_dict() for r in hit.reasons],
+            "moment": hit.moment.to_dict() if hit.moment else None}
 
 
 def _human(hits: list[Hit]) -> str:
@@ -27,7 +28,8 @@ def _human(hits: list[Hit]) -> str:
         item = hit.item
         who = f" — {item.artist}" if item.artist else ""
         why = "; ".join(reason_line(r) for r in hit.reasons[:2]) or "filter match"
-        lines.append(f"{i:>2}. [{item.kind}] #{item.id} {item.title}{who}  ({why})")
+        at = f"  at {hit.moment.at} ({hit.moment.phrase})" if hit.moment else ""  # where in the video it matched
+        lines.append(f"{i:>2}. [{item.kind}] #{item.id} {item.title}{who}  ({why}){at}")
     return "\n".join(lines)
 
 

@@ -85,3 +85,19 @@ def write_vocab_vectors(conn: sqlite3.Connection, model: str, vectors: Iterable[
     """Insert or replace (term, vector) rows of `model` in `vocab_embeddings` (in the caller's transaction)."""
     conn.executemany("INSERT OR REPLACE INTO vocab_embeddings (model, term, vector) VALUES (?, ?, ?)",
                      [(model, term, np.ascontiguousarray(v, np.float32).tobytes()) for term, v in vectors])
+
+
+def vocab_vectors_for(conn: sqlite3.Connection, model: str, terms: Iterable[str]) -> dict[str, np.ndarray]:
+    """{term: its cached `model` vector} of those `terms` that `vocab_embeddings` holds (a few phrases,
+    without reading the whole vocabulary)."""
+    from core.db.chunked import select_in
+
+    wanted = list(dict.fromkeys(terms))
+    if not wanted:
+        return {}
+    try:
+        return {term: np.frombuffer(blob, np.float32) for term, blob in select_in(
+            conn, "SELECT term, vector FROM vocab_embeddings WHERE term IN ({marks}) AND model = ?", wanted,
+            after=(model,))}
+    except sqlite3.OperationalError:
+        return {}

@@ -202,6 +202,8 @@ def search(ctx: StageContext, query: str, limit: int = 20, kind: str | None = No
     for item_id, runs in scripts.matched_substrings(conn, final_ids, ranked.words).items():
         words[item_id] = list(dict.fromkeys(words.get(item_id, []) + runs))
     typed = {w: c.typed for c in corrections for w in c.words}
+    # Moments read what was typed: "bicycle race" corrected to "bicycle face" must not point to a face.
+    found = _moments(ctx, sctx, intent, [s.item_id for _, s, _ in final if rows[s.item_id]["kind"] == "video"])
     hits = []
     for score, s, matched in final:
         detail: dict[str, Any] = {"query": intent.query, "words": words.get(s.item_id, [])}
@@ -214,5 +216,24 @@ def search(ctx: StageContext, query: str, limit: int = 20, kind: str | None = No
         if s.expansion_terms:
             detail["related_terms"] = list(s.expansion_terms)
         hits.append(Hit(media_item(rows[s.item_id]), round(float(score), 6),
-                        (Reason("matches_query", float(score), detail),)))
+                        (Reason("matches_query", float(score), detail),), found.get(s.item_id)))
     return hits
+
+
+def _moments(ctx: StageContext, sctx: SearchContext, intent: Intent, video_ids: list[int]) -> dict:
+    """{video id: Moment} of the video hits where one keyframe matches the query clearly better than the rest
+    (core.search.moments), read from the query as typed (ranking encoded the same text unless a typo was
+    corrected: the encoder caches it). Phrase vectors are cached per model."""
+    from core.search import moments
+    from core.search.fusion import semantic_query_text
+
+    if not video_ids or not intent.words:
+        return {}
+    encode = sctx.encode_query
+
+    def phrase_vectors() -> moments.PhraseVectors:
+        enc = store.encoder(ctx)
+        return ctx.component(f"keyframe_phrases:{enc.name}", lambda: moments.PhraseVectors(enc.name, enc.encode))
+
+    return moments.moments(ctx, sctx.conn, video_ids, intent.words,
+                           lambda: encode(semantic_query_text(intent)) if encode is not None else None, phrase_vectors)

@@ -84,7 +84,7 @@ def test_cli_search_json(embedded, capsys):
     assert cli_main(["--data-dir", str(lib.paths.data_dir), "search", "bike ride", "--limit", "2", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["title"] == "Mountain Bike Ride" and rows[0]["kind"] == "video"
-    assert set(rows[0]) == {"id", "title", "artist", "kind", "path", "score", "reasons"}
+    assert set(rows[0]) == {"id", "title", "artist", "kind", "path", "score", "reasons", "moment"}
     assert rows[0]["reasons"][0]["kind"] == "matches_query" and rows[0]["reasons"][0]["query"] == "bike ride"
     assert cli_main(["--data-dir", str(lib.paths.data_dir), "search", "bike", "--kind", "audio", "--json"]) == 0
     assert all(r["kind"] == "audio" for r in json.loads(capsys.readouterr().out))
