@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -12,13 +13,16 @@ from core.models import Progress
 from ui.upkeep_process import child_main
 from ui.widgets import plain_tip
 
+MAX_SHOWN = 500  # ids sent per message: a screenful is ~40 rows (a 4k screen of covers a few hundred)
 STAGE_WORDS = {"scan": "Reading files", "walk": "Looking for files", "analyze": "Listening and watching",
                "embed": "Understanding descriptions", "model": "Loading the model"}
 
 
 class BackgroundWork(QObject):
     """Runs the upkeep pipeline in a child process (see upkeep_process), relays its progress on the GUI
-    thread, queues folder additions that arrive meanwhile, and cancels on request."""
+    thread, queues folder additions that arrive meanwhile, and cancels on request. What the window
+    shows goes to the child (`show_visible`; `visible_ids` is asked at each start), whose analysis
+    takes those items next."""
 
     progress = Signal(object)  # Progress
     started = Signal()
@@ -30,6 +34,10 @@ class BackgroundWork(QObject):
         self.process = None
         self._queue = None
         self._cancel = None
+        self._visible = None  # window -> child: the item ids on screen (a multiprocessing Queue)
+        self.shown: list[int] = []  # the ids the window said it shows, newest
+        self.sent = 0  # messages of shown ids sent to the running child
+        self.visible_ids: Callable[[], Iterable[int]] | None = None  # asked for the ids on screen at a start
         self._queued: list[str] | None = None
         self._queued_any = False
         self._queued_stages: tuple[str, ...] = ()
@@ -55,15 +63,44 @@ class BackgroundWork(QObject):
         import multiprocessing
 
         ctx = multiprocessing.get_context("spawn")  # never fork a process that runs Qt threads
-        self._queue, self._cancel = ctx.Queue(), ctx.Event()
+        self._queue, self._cancel, self._visible = ctx.Queue(), ctx.Event(), ctx.Queue()
         self.stages = tuple(stages)
+        if self.visible_ids is not None:
+            try:
+                self.shown = [int(i) for i in self.visible_ids()][:MAX_SHOWN]
+            except Exception:  # noqa: BLE001 - a view that cannot say what it shows only loses the hint
+                pass
+        self.sent = 0
         self.process = ctx.Process(target=child_main, name="encore-upkeep",
                                    args=(str(self.library.paths.data_dir), list(paths or []), tuple(stages),
-                                         self._queue, self._cancel))
+                                         self._queue, self._cancel, self._visible, list(self.shown)))
         self.process.start()
         self._poll.start()
         self.started.emit()
         return True
+
+    def show_visible(self, ids: Iterable[int]) -> None:
+        """The items now on screen (in screen order): the running upkeep analyses them next, and the
+        next one starts with them. Repeats of the same ids send nothing."""
+        ids = [int(i) for i in ids][:MAX_SHOWN]
+        if ids == self.shown:  # the running child has these already (sent, or given at its start)
+            return
+        self.shown = ids
+        if self.process is not None and self._visible is not None:
+            try:
+                self._visible.put_nowait(ids)  # a feeder thread writes it: never blocks the window
+                self.sent += 1
+            except (ValueError, OSError):  # closed: the pass is ending
+                pass
+
+    def _close_visible(self) -> None:
+        visible, self._visible = self._visible, None
+        if visible is not None:
+            try:
+                visible.cancel_join_thread()  # never wait at exit on a child that stopped reading
+                visible.close()
+            except (ValueError, OSError):
+                pass
 
     def cancel(self) -> None:
         self._queued, self._queued_any, self._queued_stages = None, False, ()
@@ -106,6 +143,7 @@ class BackgroundWork(QObject):
         if self.process is not None:
             self.process.join(timeout=5)
         self.process = None
+        self._close_visible()
         self.library.drop_data_caches()  # the child changed the database under our cached indexes
         self.last_summary = summary
         self.finished.emit(summary)
@@ -125,6 +163,7 @@ class BackgroundWork(QObject):
             if proc.is_alive():
                 proc.terminate()
                 proc.join(timeout=2)
+        self._close_visible()
 
 
 class ProgressPanel(QWidget):

@@ -148,6 +148,8 @@ class MainWindow(WindowActions, QMainWindow):
         self._note_timer.timeout.connect(self.status_note.clear)
         self._live_timer = QTimer(self, interval=1200)
         self._live_timer.timeout.connect(self.refresh_live)
+        self._visible_timer = QTimer(self, singleShot=True)  # what is on screen -> the upkeep (debounced)
+        self._visible_timer.timeout.connect(self.send_visible)
         self._wire()
         self._shortcuts()
         self.start_view()
@@ -177,8 +179,10 @@ class MainWindow(WindowActions, QMainWindow):
         self.pages.currentChanged.connect(lambda _i: self.detail.follow(self.pages.currentWidget()))
         self.search_view.results_shown.connect(lambda: self.detail.follow(self.search_view))
         self.search_view.item_selected.connect(
-            lambda hit: self.detail.show_item(hit.item.id, reasons=hit.reasons))
+            lambda hit: self.detail.show_item(hit.item.id, reasons=hit.reasons, moment=hit.moment))
         self.search_view.play_requested.connect(self.play)
+        # a hit's moment (where in the video the search matched) plays from there
+        self.search_view.play_at_requested.connect(lambda ids, row, at: self.player.play_items(ids, row, start_at=at))
         self.search_view.filters.attach(lambda: self.search(self.search_box.text()),
                                         lambda: self.library.search_genres())
         self.for_you.picked.connect(
@@ -186,6 +190,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.for_you.play.connect(lambda rec: self.play([rec.item.id], 0))
         self.for_you.radio.connect(self.radio)
         self.detail.play.connect(lambda item_id: self.play([item_id], 0))
+        self.detail.play_at.connect(lambda item_id, at: self.player.play_items([item_id], 0, start_at=at))
         self.detail.like.connect(lambda item_id, value: self.player.like(item_id, value))
         self.detail.radio.connect(self.radio)
         self.detail.more_like_this.connect(self.more_like_this)
@@ -203,6 +208,7 @@ class MainWindow(WindowActions, QMainWindow):
                        self.failures_view, self.detail, self.queue_panel):
             self.ops.changed.connect(screen.library_changed)
         self._wire_browsing()
+        self._wire_visible()
 
     def _wire_browsing(self) -> None:
         """Albums and Artists like the other pages; the lists' plays / last played / rating columns follow
@@ -215,6 +221,23 @@ class MainWindow(WindowActions, QMainWindow):
             self.ops.changed.connect(page.library_changed)
         for view in (self.music, self.videos):
             self.ops.changed.connect(view.model.library_changed)
+
+    def _wire_visible(self) -> None:
+        """What is on screen is analysed first: the upkeep asks at its start, and hears of every scroll,
+        page change, sort, filter, search and album opened while it runs (WindowActions.send_visible)."""
+        self.work.visible_ids = self.visible_ids
+        self.pages.currentChanged.connect(lambda *_a: self.visible_changed())
+        self.search_view.results_shown.connect(lambda *_a: self.visible_changed())
+        views = [self.music.table, self.music.grid, self.videos.table, self.videos.grid, self.search_view.results]
+        for page in (self.music, self.videos, self.albums, self.artists.albums):
+            page.stack.currentChanged.connect(lambda *_a: self.visible_changed())  # list <-> covers, an album
+        for albums in (self.albums, self.artists.albums):
+            views += [albums.grid, albums.tracks]
+        for view in views:
+            view.verticalScrollBar().valueChanged.connect(lambda *_a: self.visible_changed())
+            model = view.model()
+            for signal in (model.modelReset, model.layoutChanged, model.rowsInserted):
+                signal.connect(lambda *_a: self.visible_changed())
 
     def _shortcuts(self) -> None:
         def key(seq, fn, context=Qt.ShortcutContext.WindowShortcut):

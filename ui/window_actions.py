@@ -5,14 +5,18 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
+from PySide6.QtCore import QPoint, QTimer
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QDialog, QFileDialog, QTableView
 
 from core.errors import plain_error
 from core.models import Changes
+from ui.album_models import AlbumRole
 from ui.for_you import MODE_RADIO
+from ui.item_drag import IdRole
 
 MUSIC, VIDEOS, FOR_YOU, HISTORY, PLAYLISTS, FAILURES = range(6)
+VISIBLE_DELAY_MS = 300  # what is on screen goes to the upkeep once scrolling pauses this long
+MAX_VISIBLE_ROWS = 500
 
 
 class WindowActions:
@@ -200,6 +204,59 @@ class WindowActions:
         Only `items`: what the stages learn is reported once, when the work finishes."""
         self.ops.report(Changes(items=True))
 
+    # ----- what is on screen goes first in the background analysis --------------------------------
+    def item_view(self) -> QAbstractItemView | None:
+        """The list, table or grid of the page on screen whose rows are items or albums (None elsewhere)."""
+        page = self.pages.currentWidget()
+        if page in (self.music, self.videos):
+            return page.table if page.mode == "table" else page.grid
+        if page is self.search_view:
+            return page.results
+        if page in (self.albums, self.artists):
+            albums = page if page is self.albums else page.albums
+            return albums.tracks if albums.album is not None else albums.grid
+        return None
+
+    def visible_ids(self) -> list[int]:
+        """The items on screen now, top to bottom (for an album grid: each visible album's first track;
+        `send_visible` names all their tracks). Asked by the upkeep when it starts."""
+        view = self.item_view()
+        if view is None:
+            return []
+        model = view.model()
+        ids = []
+        for row in visible_rows(view):
+            index = model.index(row, 0)
+            value = index.data(IdRole)
+            if not isinstance(value, int):
+                value = getattr(index.data(AlbumRole), "first_id", None)
+            if isinstance(value, int) and value >= 0:
+                ids.append(value)
+        return ids
+
+    def visible_changed(self) -> None:
+        """A scroll, page change, sort, filter or new results: tell the upkeep once things settle."""
+        if self.work.running:
+            self._visible_timer.start(VISIBLE_DELAY_MS)
+
+    def send_visible(self) -> None:
+        """Name the items on screen to the running upkeep (its analysis takes them next). An album grid
+        names every track of its visible albums, read off the GUI thread."""
+        if not self.work.running:
+            return
+        view = self.item_view()
+        if view is not None and view.model() is not None and view.objectName() == "albumGrid":
+            albums = [view.model().index(row, 0).data(AlbumRole) for row in visible_rows(view)]
+            albums = [a for a in albums if a is not None]
+            library = self.library
+
+            def tracks() -> list[int]:
+                return [i for a in albums for i in library.album_item_ids(a.artist, a.album)][:MAX_VISIBLE_ROWS]
+
+            self.ops.run("albums on screen", tracks, on_result=self.work.show_visible, on_error=lambda _e: None)
+            return
+        self.work.show_visible(self.visible_ids())
+
     def _stage_progress(self, progress) -> None:
         """A stage just finished (the next one reports): show its results at once."""
         if progress.stage != getattr(self, "_last_stage", None):
@@ -333,3 +390,46 @@ class WindowActions:
         self.ops.cancel_all()
         self.ops.wait(5000)
         self.thumbnails.pool.waitForDone(2000)
+
+
+def visible_rows(view: QAbstractItemView, limit: int = MAX_VISIBLE_ROWS) -> list[int]:
+    """The rows of `view` on screen now, top to bottom: a table's from its row positions; a list's or an
+    icon grid's (laid out in row order) from the first cell found at the top, while cells meet the
+    viewport. [] when the view is hidden or empty."""
+    model = view.model()
+    count = model.rowCount() if model is not None else 0
+    if not count or not view.isVisible():
+        return []
+    area = view.viewport().rect()
+    if isinstance(view, QTableView):
+        top = view.rowAt(area.top())
+        if top < 0:
+            return []
+        bottom = view.rowAt(area.bottom())
+        bottom = count - 1 if bottom < 0 else bottom
+        return list(range(top, min(bottom, top + limit - 1) + 1))
+    grid = view.gridSize() if hasattr(view, "gridSize") else None
+    step_x = max(8, grid.width() // 2) if grid is not None and grid.isValid() else max(8, area.width() // 4)
+    start = -1
+    for y in range(area.top() + 2, area.bottom(), 4):  # the first cell: probe down from the top
+        for x in range(area.left() + 2, area.right(), step_x):
+            index = view.indexAt(QPoint(x, y))
+            if index.isValid():
+                start = index.row()
+                break
+        if start >= 0:
+            break
+    if start < 0:
+        return []
+    while start > 0 and view.visualRect(model.index(start - 1, 0)).intersects(area):
+        start -= 1  # the probe landed right of the row's first cell
+    rows: list[int] = []
+    for row in range(start, min(count, start + 2 * limit)):
+        rect = view.visualRect(model.index(row, 0))
+        if rect.top() > area.bottom():
+            break
+        if rect.intersects(area):
+            rows.append(row)
+            if len(rows) >= limit:
+                break
+    return rows

@@ -1,0 +1,113 @@
+"""What the window shows goes to the background upkeep first (issue 13, item 7): the ids on screen go
+along when the upkeep starts, and every scroll (debounced) sends the new ones to the running child."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtWidgets import QAbstractItemView
+
+from core.models import Progress
+from tests.analysis import signals
+from tests.ui.bulk import insert_items
+
+
+def echo_child(data_dir, paths, stages, queue, cancel_event, visible=None, shown=()) -> None:
+    """Stands in for upkeep_process.child_main (no analysis): reads the window's ids with the real
+    LatestIds reader and reports each list it holds as a progress event, until cancelled."""
+    from ui.upkeep_process import LatestIds
+
+    latest = LatestIds(visible, shown)
+    queue.put(("progress", Progress("analyze", 0, 0, ",".join(map(str, latest())))))
+    heard = 0
+    while not cancel_event.is_set():
+        latest.changed.wait(0.05)
+        latest.changed.clear()
+        if latest.received != heard:
+            heard = latest.received
+            queue.put(("progress", Progress("analyze", heard, 0, ",".join(map(str, latest())))))
+    queue.put(("done", {"stages": {}, "skipped": [], "errors": {}, "cancelled": True}))
+
+
+def on_screen(table) -> list[int]:
+    """The Music table's rows that meet its viewport, from each row's own position (not visible_rows)."""
+    height = table.viewport().height()
+    model = table.model()
+    return [model.ids[r] for r in range(model.rowCount())
+            if table.rowViewportPosition(r) < height and table.rowViewportPosition(r) + table.rowHeight(r) > 0]
+
+
+@pytest.fixture
+def music(qtbot, window, library):
+    insert_items(library, 300)
+    window.sidebar.setCurrentRow(0)
+    window.music.model.reload()
+    qtbot.waitUntil(lambda: window.music.model.rowCount() == 300, timeout=20_000)
+    window.resize(1000, 600)
+    qtbot.wait(50)
+    return window
+
+
+def test_scrolling_the_music_list_sends_the_rows_on_screen_to_the_upkeep(qtbot, music, monkeypatch):
+    import ui.background
+
+    window, table = music, music.music.table
+    monkeypatch.setattr(ui.background, "child_main", echo_child)
+    heard: list[list[int]] = []
+    window.work.progress.connect(lambda p: heard.append([int(i) for i in p.current.split(",") if i]))
+    first_screen = on_screen(table)
+    assert 10 < len(first_screen) < 60 and first_screen[0] == window.music.model.ids[0]
+    assert window.work.start(stages=("analyze",))
+    qtbot.waitUntil(lambda: len(heard) >= 1, timeout=30_000)
+    assert heard[0] == first_screen  # what was on screen went along at the start
+
+    model = window.music.model
+    for row in (60, 120, 200):  # three quick scrolls: only where it stops is sent
+        table.scrollTo(model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+        qtbot.wait(30)
+    sent_at = time.monotonic()
+    qtbot.waitUntil(lambda: len(heard) >= 2, timeout=10_000)
+    waited = time.monotonic() - sent_at
+    assert heard[1] == on_screen(table) and heard[1][0] == model.ids[200]
+    assert 0.25 <= waited < 5.0  # debounced (~300 ms), then at once
+    qtbot.wait(600)
+    assert len(heard) == 2 and window.work.sent == 1  # one message for the three scrolls; none after
+
+    window.search_box.setText("zzz")  # another page (search results): its rows are sent too
+    window.search("zzz")
+    qtbot.waitUntil(lambda: len(heard) >= 3, timeout=10_000)
+    assert heard[2] == []  # nothing found: nothing is on screen
+
+    with qtbot.waitSignal(window.work.finished, timeout=20_000):
+        window.work.cancel()
+
+
+def test_the_real_upkeep_analyses_the_rows_on_screen_first(qtbot, window, library, tmp_path):
+    """The real child (its own Library, real analysis workers): the Music list scrolled to its middle
+    before the upkeep starts; those tracks are analysed before the rest."""
+    from core.analysis.queue import pending_items
+
+    root = tmp_path / "media"
+    for i in range(10):
+        signals.write_wav(root / f"t{i:02d}.wav", signals.click_track(80 + 10 * i, 3.0))
+    library.scan([str(root)])
+    library.save_settings(scan_workers=1)  # the child reads them: one worker, results in pull order
+    window.sidebar.setCurrentRow(0)
+    window.music.model.reload()
+    qtbot.waitUntil(lambda: window.music.model.rowCount() == 10, timeout=20_000)
+    table = window.music.table
+    window.resize(900, 420)
+    table.setFixedHeight(table.horizontalHeader().height() + 3 * 26 + 4)  # about three rows on screen
+    qtbot.wait(50)
+    table.scrollTo(window.music.model.index(5, 0), QAbstractItemView.ScrollHint.PositionAtCenter)
+    qtbot.wait(50)
+    shown = on_screen(table)
+    base = [t["id"] for t in pending_items(library)[0]]  # the order without the window's word
+    assert 2 <= len(shown) <= 5 and set(shown) != set(base[:len(shown)])
+    with qtbot.waitSignal(window.work.finished, timeout=240_000) as done:
+        assert window.work.start(stages=("analyze",))
+    assert done.args[0]["stages"]["analyze"]["analyzed"] == 10
+    order = [r["item_id"] for r in library.store.query(
+        "SELECT item_id FROM audio_features ORDER BY analyzed_at, rowid")]
+    assert sorted(order[:len(shown)]) == sorted(shown)  # the rows on screen came first
