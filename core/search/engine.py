@@ -14,11 +14,11 @@ import numpy as np
 from core.context import StageContext
 from core.db import history
 from core.db import search as fts
-from core.db.features import SOUND_EFFECT, audio_features_for, item_classes_for
+from core.db.features import SOUND_EFFECT, SPEECH, audio_features_for, item_classes_for, tag_reference
 from core.db.items import items_by_ids, media_item
 from core.embed import store
 from core.models import Hit, Reason
-from core.search import lexical, scripts, spelling
+from core.search import lexical, scripts, sound, spelling
 from core.search.filters import POOL_FACTOR, Filters
 from core.search.filters import browse_ids as browse_filtered
 from core.search.fusion import RankParams, Scored, SearchContext, rank
@@ -90,6 +90,19 @@ def _feature_matches(conn, ids: list[int], wanted: dict) -> dict[int, dict[str, 
         if matched:
             out[item_id] = matched
     return out
+
+
+def _sound_evidence(conn, ids: list[int], query: str) -> dict[int, dict[str, float]]:
+    """{item id: {concept: 0..1}}: what the stored tags say of the sound the query names (core.search.sound),
+    against the tag reference the phrases were made with."""
+    wanted = sound.concepts(query)
+    if not wanted or not ids:
+        return {}
+    try:
+        stored = tag_reference(conn)
+    except sqlite3.OperationalError:  # a library without the analysis tables
+        return {}
+    return sound.sound_scores(conn, ids, wanted, stored["stats"] if stored else None)
 
 
 def _filter_only(conn, intent: Intent, kind: str | None, n: int, filters: Filters) -> list[Scored]:
@@ -175,8 +188,10 @@ def search(ctx: StageContext, query: str, limit: int = 20, kind: str | None = No
         kept = [s for s in scored if keep(s, False)]
     features = _feature_matches(conn, [s.item_id for s in kept], intent.features)
     artist_key = (intent.artist or "").lower()
-    clips = set() if ASKS_FOR_CLIPS.search(query) else {
-        i for i, c in item_classes_for(conn, [s.item_id for s in kept]).items() if c == SOUND_EFFECT}
+    classes = item_classes_for(conn, [s.item_id for s in kept])
+    clips = set() if ASKS_FOR_CLIPS.search(query) else {i for i, c in classes.items() if c == SOUND_EFFECT}
+    heard = _sound_evidence(conn, [s.item_id for s in kept if classes.get(s.item_id) not in (SOUND_EFFECT, SPEECH)],
+                            ranked.query)
     final: list[tuple[float, Scored, dict]] = []
     for s in kept:
         row = rows[s.item_id]
@@ -191,6 +206,8 @@ def search(ctx: StageContext, query: str, limit: int = 20, kind: str | None = No
             bonus += ARTIST_BOOST
         if (intent.year_min or intent.year_max) and not row["year"]:
             bonus -= UNKNOWN_YEAR_PENALTY
+        if heard.get(s.item_id):
+            bonus += sound.SOUND_BOOST * sum(heard[s.item_id].values()) / len(heard[s.item_id])
         score = s.score + bonus
         if s.item_id in clips:
             score = score * SOUND_EFFECT_WEIGHT if score > 0 else score - 1.0
@@ -213,6 +230,8 @@ def search(ctx: StageContext, query: str, limit: int = 20, kind: str | None = No
             detail["similarity"] = round(float(s.semantic), 4)
         if matched:
             detail["features"] = matched
+        if heard.get(s.item_id):
+            detail["sound"] = heard[s.item_id]  # {concept: 0..1} from the stored tags (core.search.sound)
         if s.expansion_terms:
             detail["related_terms"] = list(s.expansion_terms)
         hits.append(Hit(media_item(rows[s.item_id]), round(float(score), 6),
