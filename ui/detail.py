@@ -36,6 +36,7 @@ class DetailPane(QWidget):
     """Everything about the selected item. Emits play / like / radio / more-like-this requests."""
 
     play = Signal(int)
+    play_at = Signal(int, float)  # item id, from that second (the search hit's moment)
     like = Signal(int, str)
     radio = Signal(int)
     more_like_this = Signal(int)
@@ -44,6 +45,7 @@ class DetailPane(QWidget):
         super().__init__(parent)
         self.library, self.ops, self.thumbnails = library, ops, thumbnails
         self.item_id: int | None = None
+        self.moment = None  # the search hit's Moment the pane shows (core.models.Moment), or None
         self.info: dict[str, Any] = {}
         self.liked = False
         self._generation = 0
@@ -63,6 +65,9 @@ class DetailPane(QWidget):
         self.subtitle.setObjectName("detailSubtitle")
         self.facts = ElidedLabel(own_tooltip=True)
         self.facts.setObjectName("detailFacts")
+        self.moment_label = ElidedLabel(own_tooltip=True)  # "At 0:42 · close-up of a face" (a search moment)
+        self.moment_label.setObjectName("detailMoment")
+        self.moment_label.hide()
         self.play_button = QPushButton("▶ Play")
         self.play_button.setObjectName("primary")
         self.like_button = QPushButton("♡ Like")
@@ -78,7 +83,7 @@ class DetailPane(QWidget):
         actions2 = QHBoxLayout()
         actions2.addWidget(self.more_button)
         actions2.addWidget(self.why_button)
-        self.play_button.clicked.connect(lambda: self.item_id and self.play.emit(self.item_id))
+        self.play_button.clicked.connect(self._play)
         self.like_button.clicked.connect(self._toggle_like)
         self.radio_button.clicked.connect(lambda: self.item_id and self.radio.emit(self.item_id))
         self.more_button.clicked.connect(lambda: self.item_id and self.more_like_this.emit(self.item_id))
@@ -105,7 +110,7 @@ class DetailPane(QWidget):
 
         body = QWidget()
         col = QVBoxLayout(body)
-        for w in (self.art, self.title, self.subtitle, self.facts):
+        for w in (self.art, self.moment_label, self.title, self.subtitle, self.facts):
             col.addWidget(w)
         col.addLayout(actions)
         col.addLayout(actions2)
@@ -129,12 +134,15 @@ class DetailPane(QWidget):
         scroll.hide()
 
     # ----- loading ----------------------------------------------------------------------------
-    def show_item(self, item_id: int, seed: int | None = None, reasons=None, explain: bool = False) -> None:
+    def show_item(self, item_id: int, seed: int | None = None, reasons=None, explain: bool = False,
+                  moment=None) -> None:
         """Show an item at once (what the list knows: title, artist, art) and load the rest in the
-        background; with `explain` also stream an explanation. The previous item never stays on screen."""
+        background; with `explain` also stream an explanation; with a search hit's `moment` its keyframe
+        is the picture and Play starts there. The previous item never stays on screen."""
         self._generation += 1
         gen = self._generation
         self.item_id = item_id
+        self.moment = moment
         self._seed, self._reasons = seed, reasons
         self.explanation.clear()
         self.explanation.hide()
@@ -147,6 +155,7 @@ class DetailPane(QWidget):
         """Nothing is selected: say so (never keep showing an item that is no longer selected)."""
         self._generation += 1
         self.item_id = None
+        self.moment = None
         self.info = {}
         self.empty.set_text("Nothing selected", "Pick a track or a video to see everything Encore knows "
                             "about it: tags, tempo and key, keyframes, and why it was suggested.")
@@ -160,10 +169,11 @@ class DetailPane(QWidget):
         if not callable(current):
             return
         item_id = current()
+        moment = getattr(page, "current_moment", lambda: None)()
         if item_id is None:
             self.show_nothing()
-        elif item_id != self.item_id or self.scroll.isHidden():
-            self.show_item(item_id)
+        elif item_id != self.item_id or self.scroll.isHidden() or moment != self.moment:
+            self.show_item(item_id, moment=moment)
 
     def _show_known(self, item_id: int) -> None:
         """The selected item's title line and art from the list's own facts, while the rest loads."""
@@ -181,7 +191,8 @@ class DetailPane(QWidget):
         self.subtitle.setVisible(bool(self.subtitle.text()))
         self.facts.setText(format_duration(item.duration))
         self.facts.setToolTip(plain_tip(item.path))
-        self._set_art(item.cover_path, item.title, item.kind)
+        self._set_art(self._moment_picture() or item.cover_path, item.title, item.kind)
+        self._show_moment()
         self.chips.clear()
         self.chips_box.hide()
         self._clear_keyframes()
@@ -220,7 +231,8 @@ class DetailPane(QWidget):
                  _plays_text(info.get("history") or {})]
         self.facts.setText(" · ".join(f for f in facts if f))
         self.facts.setToolTip(plain_tip(info.get("path", "")))
-        self._set_art(poster_path(info) or info.get("cover_path"), info.get("title"), info.get("kind"))
+        self._set_art(self._moment_picture() or poster_path(info) or info.get("cover_path"), info.get("title"),
+                      info.get("kind"))
         self.liked = (info.get("history") or {}).get("rating") == "like"
         self.like_button.setText("♥ Liked" if self.liked else "♡ Like")
         self.chips.clear()
@@ -231,6 +243,26 @@ class DetailPane(QWidget):
         self._show_tags()
         if explain:
             self.explain()
+
+    def _moment_picture(self) -> str | None:
+        return self.moment.picture if self.moment is not None else None
+
+    def _show_moment(self) -> None:
+        """The search moment under the picture, and Play from there (or nothing of it without a moment)."""
+        m = self.moment
+        self.moment_label.setText(f"At {m.at} · {m.phrase}" if m is not None else "")
+        self.moment_label.setToolTip(f"Your search matched this moment of the video: {m.phrase}, at {m.at}"
+                                     if m is not None else "")
+        self.moment_label.setVisible(m is not None)
+        self.play_button.setText(f"▶ Play from {m.at}" if m is not None else "▶ Play")
+
+    def _play(self) -> None:
+        if self.item_id is None:
+            return
+        if self.moment is not None:
+            self.play_at.emit(self.item_id, self.moment.seconds)
+        else:
+            self.play.emit(self.item_id)
 
     def _set_art(self, path: str | None, title: str | None, kind: str | None) -> None:
         pix = self.thumbnails.get_now(path, 200) if path else None
@@ -265,6 +297,11 @@ class DetailPane(QWidget):
             label.setPixmap(pix)
             label.setFixedSize(pix.size())
             label.setToolTip(f"at {format_duration(t) or '0:00'}")
+            if self.moment is not None and path == self.moment.picture:  # the frame the search found
+                label.setObjectName("momentKeyframe")
+                label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                label.setFixedSize(pix.width() + 4, pix.height() + 4)  # room for its accent border
+                label.setToolTip(f"at {self.moment.at} · {self.moment.phrase}: the moment your search matched")
             self.keyframes.addWidget(label)
         self.keyframes_box.setVisible(self.keyframes.count() > 0)
         if len(frames) > MAX_KEYFRAMES:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPalette, QTextOption
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QPalette, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -80,6 +80,7 @@ class SearchView(_Page):
 
     item_selected = Signal(object)  # Hit
     play_requested = Signal(list, int)
+    play_at_requested = Signal(list, int, float)  # ids, row, from that second (a hit's moment in a video)
     results_shown = Signal()  # new results replaced the old ones (the detail pane follows the selection)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -99,6 +100,7 @@ class SearchView(_Page):
         self.results.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.setUniformItemSizes(True)
+        self.results.setIconSize(QSize(MOMENT_W, MOMENT_H))  # a hit's moment shows its keyframe
         self.results.currentRowChanged.connect(self._current)
         self.results.itemActivated.connect(lambda it: self._play(self.results.row(it)))
         self.set_content(self.results)
@@ -125,9 +127,13 @@ class SearchView(_Page):
             item = hit.item
             sub = " — ".join(p for p in (item.artist, item.album or item.genre) if p)
             reason = short_reason(hit.reasons)
-            entry = QListWidgetItem(f"{item.title}\n{sub}{'   ·   ' if sub and reason else ''}{reason}")
-            entry.setToolTip(plain_tip("\n".join(p for p in (item.title, sub, all_reasons(hit.reasons) or item.path)
-                                                  if p)))
+            moment = moment_text(hit)
+            line = "   ·   ".join(p for p in (sub, reason, moment) if p)
+            entry = QListWidgetItem(f"{item.title}\n{line}")
+            entry.setToolTip(plain_tip("\n".join(p for p in (item.title, sub, all_reasons(hit.reasons) or item.path,
+                                                              moment and f"Plays from {moment}") if p)))
+            if hit.moment is not None and hit.moment.picture:
+                entry.setIcon(QIcon(hit.moment.picture))
             entry.setData(IdRole, item.id)
             self.results.addItem(entry)
         self.note.setText(note)
@@ -143,10 +149,28 @@ class SearchView(_Page):
         if 0 <= row < len(self.hits):
             self.item_selected.emit(self.hits[row])
 
+    def current_moment(self):
+        """The selected hit's Moment (None: no moment, or nothing selected)."""
+        row = self.results.currentRow()
+        return self.hits[row].moment if 0 <= row < len(self.hits) else None
+
     def _play(self, row: int) -> None:
         ids = [h.item.id for h in self.hits]
-        if ids:
+        if not ids:
+            return
+        moment = self.hits[row].moment if 0 <= row < len(self.hits) else None
+        if moment is not None:
+            self.play_at_requested.emit(ids, row, moment.seconds)  # from the moment the search found
+        else:
             self.play_requested.emit(ids, row)
+
+
+MOMENT_W, MOMENT_H = 64, 36
+
+
+def moment_text(hit) -> str:
+    """"at 0:42 · close-up of a face" for a hit with a moment, else ""."""
+    return f"at {hit.moment.at} · {hit.moment.phrase}" if getattr(hit, "moment", None) is not None else ""
 
 
 class HistoryView(_Page):

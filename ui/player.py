@@ -137,9 +137,10 @@ class Player(QObject):
         return self._media.source() == QUrl.fromLocalFile(cur.path)
 
     # ----- queue ------------------------------------------------------------------------------
-    def play_items(self, item_ids: list[int], start: int = 0) -> None:
-        """Replace the queue and play from `start`. The same list started again before any of it played
-        (a double-click also "activates" the row) is the same action: it changes nothing."""
+    def play_items(self, item_ids: list[int], start: int = 0, start_at: float | None = None) -> None:
+        """Replace the queue and play from `start`; `start_at`: from that second of it (a search hit's moment)
+        instead of its resume point. The same list started again before any of it played (a double-click
+        also "activates" the row) is the same action: it changes nothing."""
         cur = self.current
         if cur is not None and not cur.started and not cur.failed and list(item_ids) == self.queue and \
                 start == self.index and time.time() - cur.started_at < SAME_ACTION_S:
@@ -147,7 +148,7 @@ class Player(QObject):
         self.queue = list(item_ids)
         self.index = -1
         self.queue_changed.emit()
-        self._play_index(start)
+        self._play_index(start, start_at=start_at)
 
     def enqueue(self, item_ids: list[int]) -> None:
         """Add items at the end of the queue (and play the first when nothing plays)."""
@@ -257,9 +258,9 @@ class Player(QObject):
         else:
             self.stop()
 
-    def _play_index(self, index: int, reason: str = "picked") -> None:
+    def _play_index(self, index: int, reason: str = "picked", start_at: float | None = None) -> None:
         """Leave the current item (recording what happened) and play queue row `index`; `reason` "auto":
-        reached by playing on, not picked."""
+        reached by playing on, not picked; `start_at`: from that second (else a video's resume point)."""
         self.finish_current(ended=False)
         if self._closed or not 0 <= index < len(self.queue):
             return
@@ -274,11 +275,13 @@ class Player(QObject):
         subtitle = item.artist or item.album or item.genre or ""
         self.current = NowPlaying(item_id, item.title, subtitle, item.kind, path, float(item.duration or 0.0),
                                   time.time(), auto=reason == "auto")
-        self._pending_seek = self._resume_point(item_id) if item.kind == "video" else None
-        self.current.resumed = bool(self._pending_seek)
+        self._pending_seek = start_at if start_at else self._resume_point(item_id) if item.kind == "video" else None
+        self.current.resumed = bool(self._pending_seek)  # started mid-way: leaving it is never a skip
         if self.start_media and not self._closed:  # off (tests): no QMediaPlayer is created or fed at all
-            if path == self._source and self._media is not None:
-                self._control("setPosition", Q_ARG("qint64", 0))  # the same file again (repeat one)
+            if path == self._source and self._media is not None:  # the same file again (repeat one, a moment):
+                # no new duration report will come to apply a pending start, so it is applied now
+                self._control("setPosition", Q_ARG("qint64", int((self._pending_seek or 0.0) * 1000)))
+                self.current.last_pos_s, self._pending_seek = self._pending_seek or 0.0, None
             else:
                 self._control("setSource", Q_ARG(QUrl, QUrl.fromLocalFile(path)), create=True)
             self._source = path

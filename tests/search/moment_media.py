@@ -53,7 +53,8 @@ def moment_library(lib, root: Path) -> dict[str, int]:
     "Interview": a face in every keyframe) and a song, scanned, given keyframes and embedded."""
     from tests.media import write_audio
 
-    write_video(root / "Videos" / "Harbour Walk.mp4")
+    # 36 s (six 6-second scenes), so that the player can really start at its moments
+    write_video(root / "Videos" / "Harbour Walk.mp4", colors=[(40 * n, 90, 120) for n in range(6)], seconds_each=6.0)
     write_video(root / "Videos" / "Interview.mp4", colors=((90, 90, 90), (100, 100, 100)))
     write_audio(root / "Music" / "Tide Song.wav", 1.0)
     lib.scan([str(root)])
