@@ -242,7 +242,13 @@ def main() -> int:
     old = Library(old_data)
     rewrite_old_descriptors(old)
     old.embed()
-    today = search_rankings(old, QUERIES)
+    from core.search import sound
+
+    boost, sound.SOUND_BOOST = sound.SOUND_BOOST, 0.0  # today's search had no tag evidence (the copy keeps its tags)
+    try:
+        today = search_rankings(old, QUERIES)
+    finally:
+        sound.SOUND_BOOST = boost
     weights, db.SONIC_WEIGHTS = db.SONIC_WEIGHTS, (1.0, 0.0, 0.0)  # today's audio vector: the features alone
     try:  # "more like this" as it was: today's descriptors in the text vectors, the features as the sound
         out["more_like_this_today"] = like_this(old.store.reader(), old, labels, music, vectors=False)
