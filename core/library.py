@@ -246,6 +246,14 @@ class Library:
             out.update(part)
         return out
 
+    def analysis_due(self) -> list[str]:
+        """What the analysis stage would do now ("analysis", "tags", "descriptors", "classes"; [] when current):
+        the app starts a background upgrade when a new analyser version left anything stale. Under a second
+        at 200k items (a scan per rule: call it off the GUI thread)."""
+        from core.analysis import store as analysis_store
+
+        return analysis_store.due(self)
+
     def item_row(self, ref: int | str):
         row = q.get_item(self.store.reader(), ref)
         if row is None:

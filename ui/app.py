@@ -44,6 +44,9 @@ def open_library(data_dir: str | None, integrity: str = "background"):
         return None, plain_error(exc, "open your library")
 
 
+UPGRADE_AFTER_MS = 1500  # a stale analysis starts upgrading this long after the window shows
+
+
 def create_window(library):
     """A themed main window for `library` (not shown)."""
     from ui.main_window import MainWindow
@@ -66,6 +69,9 @@ def run_app(argv: list[str]) -> int:
         return 1
     window = create_window(library)
     window.show()
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(UPGRADE_AFTER_MS, window.upgrade_if_due)  # once the window is up and its rows are shown
     code = 1
     try:
         code = app.exec()

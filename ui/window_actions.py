@@ -199,6 +199,22 @@ class WindowActions:
         if self.pages.currentWidget() is self.welcome:
             self.sidebar.setCurrentRow(MUSIC)
 
+    UPGRADE_STAGES = ("analyze", "embed")
+
+    def upgrade_if_due(self) -> None:
+        """At start: when a new analyser, tagger or describer version (or files analysis never reached) left
+        anything stale, bring it up to date in the background (what is on screen first, then the most
+        played). Asked off the GUI thread; nothing when the library is read-only, unsafe or already busy."""
+        if getattr(self, "read_only", None) or self.work.running or self.work.blocked:
+            return
+
+        def due(stages: list[str]) -> None:
+            if stages and not self.work.running and not getattr(self, "read_only", None) \
+                    and self.work.start(stages=self.UPGRADE_STAGES):
+                self.say("Bringing the analysis up to date in the background…")
+
+        self.ops.run("analysis due", self.library.analysis_due, on_result=due, on_error=lambda exc: None)
+
     def refresh_live(self) -> None:
         """While background work runs: items are arriving (the lists pick them up, keeping the selection).
         Only `items`: what the stages learn is reported once, when the work finishes."""

@@ -101,6 +101,17 @@ def stats(ctx: StageContext) -> dict[str, Any]:
     return db.analysis_counts(ctx.store.reader(), AUDIO_VERSION, VIDEO_VERSION)
 
 
+def due(ctx: StageContext) -> list[str]:
+    """What an `analyze` run would do now ("analysis", "tags", "descriptors", "classes"; [] when the library is
+    current): a new analyser, tagger, describer or classifier version upgrades the library in the background."""
+    from core.analysis.queue import VERSION_MARK, tagging_available
+    from core.analysis.tags import TAGS_VERSION
+
+    return db.analysis_due(ctx.store.reader(), AUDIO_VERSION, VIDEO_VERSION,
+                           TAGS_VERSION if tagging_available() else None, DESCRIPTOR_VERSION, CLASS_VERSION,
+                           VERSION_MARK)
+
+
 def show(ctx: StageContext, row: sqlite3.Row) -> dict[str, Any]:
     """`audio`, `video` (with keyframes and poster), `item_class` ({class, confidence, evidence, ...}) and
     `descriptors` of one item, when analysed."""

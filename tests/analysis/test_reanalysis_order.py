@@ -79,3 +79,28 @@ def test_an_old_library_without_classes_is_classified_without_decoding(four):
     report = library.analyze()
     assert report["analyzed"] == 0 and report["classified"] == 4 and report["described"] == 4
     assert all(library.show(i)["item_class"]["class"] == "music" for i in ids)
+
+
+def test_the_library_says_when_an_upgrade_is_due(four, tmp_path, monkeypatch):
+    """`analysis_due` (what the app asks at start): new files, then nothing once analysed; an older analyser's
+    features, a new describer; a file that failed with this analyser is not due again."""
+    library, ids = four
+    assert "analysis" in library.analysis_due()
+    library.analyze()
+    assert library.analysis_due() == []
+    with library.store.write() as conn:
+        conn.execute("UPDATE descriptors SET version = version - 1 WHERE item_id = ?", (ids[0],))
+    assert library.analysis_due() == ["descriptors"]
+    library.analyze()
+    assert library.analysis_due() == []
+    monkeypatch.setattr(analysis_store, "AUDIO_VERSION", 99)  # as if a new audio analyser shipped
+    assert "analysis" in library.analysis_due()
+    monkeypatch.undo()
+    broken = signals.write_wav(tmp_path / "media" / "broken.wav", signals.click_track(100.0, 3.0))
+    library.scan([str(tmp_path / "media")])
+    assert "analysis" in library.analysis_due()
+    data = bytearray(broken.read_bytes())
+    data[:44] = bytes(44)  # no header any more, same size: only the analysis meets it
+    broken.write_bytes(bytes(data))
+    assert library.analyze()["failed"] == 1
+    assert library.analysis_due() == []  # its failure is recorded for this very file and analyser

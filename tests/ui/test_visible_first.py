@@ -111,3 +111,21 @@ def test_the_real_upkeep_analyses_the_rows_on_screen_first(qtbot, window, librar
     order = [r["item_id"] for r in library.store.query(
         "SELECT item_id FROM audio_features ORDER BY analyzed_at, rowid")]
     assert sorted(order[:len(shown)]) == sorted(shown)  # the rows on screen came first
+
+
+def test_a_stale_library_is_upgraded_in_the_background_at_start(qtbot, window, library, tmp_path):
+    """What the app does once its window is up (ui.app.run_app -> upgrade_if_due): a library left stale (here
+    three tracks scanned, never analysed; a new analyser version reads the same) is brought up to date by the
+    real upkeep child, with no folder added and no click; a current library starts nothing."""
+    root = tmp_path / "media"
+    for i in range(3):
+        signals.write_wav(root / f"u{i}.wav", signals.click_track(90 + 20 * i, 3.0))
+    library.scan([str(root)])
+    window.upgrade_if_due()
+    qtbot.waitUntil(lambda: window.work.running, timeout=20_000)
+    assert window.work.stages == window.UPGRADE_STAGES
+    qtbot.waitUntil(lambda: not window.work.running, timeout=240_000)
+    assert library.analysis_due() == [] and library.stats()["analyzed"] == 3
+    window.upgrade_if_due()  # nothing stale: no second pass
+    qtbot.wait(1500)
+    assert not window.work.running
