@@ -25,6 +25,7 @@ import sqlite3
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -51,14 +52,15 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
-def words_of(text: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def words_of(text: str) -> frozenset[str]:
     """The words of a phrase or query, lower-case and singular; a hyphenated word also as its parts."""
     out: set[str] = set()
     for w in _WORD.findall(text.lower()):
         out.add(_stem(w))
         if "-" in w:
             out.update(_stem(p) for p in w.split("-"))
-    return out
+    return frozenset(out)
 
 
 def query_words(words: list[str]) -> set[str]:
@@ -105,10 +107,10 @@ def meant(query_vec: np.ndarray, vectors: dict[str, np.ndarray]) -> dict[str, fl
     return {p: sim for p, sim in sims.items() if sim >= MIN_SIMILARITY and sim >= nearest - NEAREST}
 
 
-def _score_frames(frames: list[dict[str, Any]], wanted: set[str], means: dict[str, float]) -> list[_Scored]:
+def _score_frames(frames: list[tuple[dict[str, Any], list[str]]], wanted: set[str], means: dict[str, float]
+                  ) -> list[_Scored]:
     out = []
-    for kf in frames:
-        phrases = keyframe_phrases(kf)
+    for kf, phrases in frames:
         best_phrase, best, said = "", 0.0, False
         covered: set[str] = set()
         lexical_best: tuple[int, str] = (0, "")
@@ -126,12 +128,14 @@ def _score_frames(frames: list[dict[str, Any]], wanted: set[str], means: dict[st
     return out
 
 
-def moment_of(frames: list[dict[str, Any]], wanted: set[str], means: dict[str, float]) -> Moment | None:
-    """The moment of one video's keyframes for a query of `wanted` words meaning `means` (see `meant`),
-    or None (see the module docstring)."""
+def moment_of(frames: list[dict[str, Any]], wanted: set[str], means: dict[str, float],
+              phrases: list[list[str]] | None = None) -> Moment | None:
+    """The moment of one video's keyframes (with their `keyframe_phrases` when known) for a query of
+    `wanted` words meaning `means` (see `meant`), or None (see the module docstring)."""
     if len(frames) < 2 or not (wanted or means):
         return None
-    scored = _score_frames(frames, wanted, means)
+    said = phrases if phrases is not None else [keyframe_phrases(kf) for kf in frames]
+    scored = _score_frames(list(zip(frames, said, strict=True)), wanted, means)
     top = max(scored, key=lambda s: s.score)  # the first of equals: the earliest
     if not top.phrase or top.score <= 0:
         return None
@@ -153,16 +157,17 @@ def moments(ctx: StageContext, conn: sqlite3.Connection, video_ids: list[int], w
     if not stored:
         return {}
     wanted = query_words(words)
+    said = {item_id: [keyframe_phrases(kf) for kf in frames] for item_id, frames in stored.items()}
     qvec = query_vec()
     pv = phrase_vectors() if qvec is not None else None
     means: dict[str, float] = {}
     if qvec is not None and pv is not None:
         text = {TEXT_PHRASE.format(line) for frames in stored.values() for kf in frames for line in keyframe_text(kf)}
-        present = [p for frames in stored.values() for kf in frames for p in keyframe_phrases(kf) if p not in text]
-        means = meant(qvec, pv.get(ctx, conn, [*KEYFRAME_VOCABULARY, *present]))
+        present = {p for lists in said.values() for ps in lists for p in ps if p not in text}
+        means = meant(qvec, pv.get(ctx, conn, [*KEYFRAME_VOCABULARY, *sorted(present)]))
     out = {}
     for item_id, frames in stored.items():
-        found = moment_of(frames, wanted, means)
+        found = moment_of(frames, wanted, means, said[item_id])
         if found is not None:
             out[item_id] = found
     return out
