@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QPalette, QTextOption
+from PySide6.QtGui import QIcon, QPalette, QPixmap, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -123,6 +123,8 @@ class SearchView(_Page):
         self.hits = list(hits)
         self.heading.setText(f"Results for “{query}”" if query else "Search")
         self.results.clear()
+        # with any moment among the hits every row keeps the keyframe's room, so that the titles line up
+        blank = _blank_icon() if any(h.moment is not None and h.moment.picture for h in self.hits) else None
         for hit in self.hits:
             item = hit.item
             sub = " — ".join(p for p in (item.artist, item.album or item.genre) if p)
@@ -134,6 +136,8 @@ class SearchView(_Page):
                                                               moment and f"Plays from {moment}") if p)))
             if hit.moment is not None and hit.moment.picture:
                 entry.setIcon(QIcon(hit.moment.picture))
+            elif blank is not None:
+                entry.setIcon(blank)
             entry.setData(IdRole, item.id)
             self.results.addItem(entry)
         self.note.setText(note)
@@ -166,6 +170,12 @@ class SearchView(_Page):
 
 
 MOMENT_W, MOMENT_H = 64, 36
+
+
+def _blank_icon() -> QIcon:
+    pix = QPixmap(MOMENT_W, MOMENT_H)
+    pix.fill(Qt.GlobalColor.transparent)
+    return QIcon(pix)
 
 
 def moment_text(hit) -> str:

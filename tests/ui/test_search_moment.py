@@ -24,7 +24,7 @@ def test_a_hit_with_a_moment_shows_it_and_plays_from_there(qtbot, window, librar
     entry = view.results.item(harbour)
     assert entry.text().splitlines()[1].endswith("at 0:12 · close-up of a face")
     assert not entry.icon().isNull()  # the keyframe it points to
-    assert "at 0:" not in view.results.item(interview).text() and view.results.item(interview).icon().isNull()
+    assert "at 0:" not in view.results.item(interview).text()
 
     view.results.setCurrentRow(harbour)
     wait_jobs(qtbot, window)
