@@ -1,10 +1,12 @@
-"""Video analysis with OpenCV: sampled frames -> scenes, 3-12 keyframes, a poster, visual features,
-and who is on screen in each keyframe (faces.py: "close-up of a face", "people", "a crowd", "nobody on
-screen", kept with the keyframe's time in the features: keyframes [{ms, phrases, faces}]).
+"""Video analysis: sampled frames -> scenes, 3-12 keyframes, a poster, visual features, and who is on screen
+in each keyframe (faces.py: "close-up of a face", "people", "a crowd", "nobody on screen", kept with the
+keyframe's time in the features: keyframes [{ms, phrases, faces}]).
 
-Short clips are read sequentially, grabbing every frame but converting only every k-th (decoding
-forward is cheaper than seeking in short GOP-compressed clips). Long videos are never decoded
-whole: we seek to a fixed number of points and read a 0.25 s burst at each (for motion and cuts).
+Two readers give the same samples: PyAV (video_av.py, FFmpeg bundled in its wheels) and OpenCV
+(cv2.VideoCapture, here); FIRST_READER says which goes first per case, the other takes a file the first
+cannot open or read. Short clips are read sequentially, decoding every frame but converting only every
+k-th (decoding forward is cheaper than seeking in short GOP-compressed clips). Long videos are never
+decoded whole: we seek to a fixed number of points and read a 0.25 s burst at each (for motion and cuts).
 """
 
 from __future__ import annotations
@@ -325,18 +327,31 @@ def feature_vector(f: dict[str, Any]) -> np.ndarray:
     return (vec / norm if norm > 0 else vec).astype(np.float32)
 
 
-def analyze_video(path: str, keyframe_dir: str, duration_hint: float | None = None) -> dict[str, Any]:
-    """Sample, find scenes, write keyframes + poster into `keyframe_dir`; features, vector and files.
+# Which reader goes first, per case; the other is the fallback (a file one of them cannot open or read,
+# e.g. a container only one of the two FFmpeg builds handles). Measured by bench/video_decode.py (whole
+# analysis, median of 3, interleaved, CPU s of the process, shared 2-core machine at load 4-6):
+#   seek: 10-min 720p H.264 GOP 250: OpenCV 15.9 s, PyAV 7.3 s (2.2x); 3-min GOP 50: 5.7 vs 3.2 s (1.8x);
+#         the same frames sampled, keyframe times equal, feature vectors' cosine 1.0000.
+#   sequential: the four real clips: 0.93-1.07x (PyAV ahead on the 720p and 640x272 clips, OpenCV by
+#         ~10 ms on the 176x144 ones); the reader alone with one decoder thread: 1.2-1.4x on the larger two.
+FIRST_READER = {"sequential": "av", "seek": "av"}
+# Long videos sampled at their keyframes only (video_av: no decoding from the keyframe to the point) cost
+# 4-10x less than OpenCV (1.4-1.6 s on the films above) but sample other frames: other keyframes chosen,
+# and a cut rate from bursts that start at keyframes (8.3 vs 25 cuts/min on the 10-min film, vector cosine
+# 0.92). Not equal output, so not the default; set True to trade that for speed.
+SEEK_AT_KEYFRAMES = False
 
-    `duration_hint` (seconds, from the scan) stands in for a frame count the container does not give,
-    so a long stream without an index is still sampled by seeking rather than decoded whole.
-    """
+
+def read_opencv(path: str, duration_hint: float | None = None) -> Any:
+    """Sample a video with OpenCV (cv2.VideoCapture): sequentially up to SEQUENTIAL_UP_TO_S, else by seeking."""
     import cv2
+
+    from core.analysis.video_av import Reading
 
     cap = cv2.VideoCapture(path)
     try:
         if not cap.isOpened():
-            raise NoVideo("OpenCV cannot open this video (unknown or damaged container)")
+            raise NoVideo("the video cannot be opened (unknown or damaged container)")
         fps = cap.get(cv2.CAP_PROP_FPS) or 0.0
         fps = fps if 0 < fps < 1000 else 25.0
         frame_count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
@@ -345,19 +360,70 @@ def analyze_video(path: str, keyframe_dir: str, duration_hint: float | None = No
             frame_count = int(duration_hint * fps)
         duration = frame_count / fps if frame_count else 0.0
         if frame_count and duration > SEQUENTIAL_UP_TO_S:
-            mode = "seek"
             samples, decoded = read_seeking(cap, fps, frame_count)
-        else:
-            mode = "sequential"
-            samples, decoded = read_sequential(cap, fps, frame_count)
+            return Reading(samples, decoded, "seek", fps, frame_count, duration)
+        samples, decoded = read_sequential(cap, fps, frame_count)
+        return Reading(samples, decoded, "sequential", fps, frame_count, duration)
     finally:
         cap.release()
+
+
+def checked(reading: Any) -> Any:
+    """The reading, or NoVideo with a plain message when too little of the video decoded."""
+    samples, decoded, frame_count = reading.samples, reading.decoded, reading.frame_count
     if not samples:
         raise NoVideo("the video has no decodable frames")
-    if mode == "sequential" and frame_count > 10 and decoded < 0.5 * frame_count:
+    if reading.mode == "sequential" and frame_count > 10 and decoded < 0.5 * frame_count:
         raise NoVideo(f"truncated or damaged: only {decoded} of {frame_count} frames decode")
-    if mode == "seek" and len(samples) < 0.5 * SEEK_POINTS_MIN:
+    if reading.mode == "seek" and len(samples) < 0.5 * SEEK_POINTS_MIN:
         raise NoVideo(f"truncated or damaged: only {len(samples)} of the sampled points decode")
+    return reading
+
+
+def read_video(path: str, duration_hint: float | None = None, reader: str | None = None) -> Any:
+    """Sample frames with the reader measured faster for this case (FIRST_READER), falling back to the other
+    when it cannot open or read the file; `reader` ("av" | "opencv" | "av-keyframes": long videos sampled
+    at their keyframes, see video_av) forces one, without a fallback."""
+    from core.analysis import video_av
+
+    def with_av(at_keyframes: bool = False) -> Any:
+        try:
+            return checked(video_av.read(path, duration_hint, SEQUENTIAL_UP_TO_S,
+                                         at_keyframes=at_keyframes or SEEK_AT_KEYFRAMES))
+        except video_av.CannotOpen as exc:
+            raise NoVideo("the video cannot be opened (unknown or damaged container)") from exc
+
+    def with_opencv() -> Any:
+        return checked(read_opencv(path, duration_hint))
+
+    readers = {"av": with_av, "opencv": with_opencv, "av-keyframes": lambda: with_av(True)}
+    if reader is not None:
+        return readers[reader]()
+    first = FIRST_READER["sequential"]
+    if FIRST_READER["seek"] != first:  # the case decides: the length from the scan, else from the header
+        seconds = duration_hint or video_av.probe_seconds(path)
+        first = FIRST_READER["seek" if seconds and seconds > SEQUENTIAL_UP_TO_S else "sequential"]
+    try:
+        return readers[first]()
+    except NoVideo as exc:
+        error = exc
+    try:
+        return readers["opencv" if first == "av" else "av"]()
+    except NoVideo:
+        raise error from None
+
+
+def analyze_video(path: str, keyframe_dir: str, duration_hint: float | None = None,
+                  reader: str | None = None) -> dict[str, Any]:
+    """Sample, find scenes, write keyframes + poster into `keyframe_dir`; features, vector and files.
+
+    `duration_hint` (seconds, from the scan) stands in for a frame count the container does not give,
+    so a long stream without an index is still sampled by seeking rather than decoded whole. `reader`
+    forces "av" or "opencv" (the benchmark); by default the faster one for the case goes first.
+    """
+    reading = read_video(path, duration_hint, reader)
+    samples, decoded, mode = reading.samples, reading.decoded, reading.mode
+    fps, frame_count, duration = reading.fps, reading.frame_count, reading.duration
     if not duration:
         duration = samples[-1].t + 1.0 / fps
     cuts = assign_scenes(samples)
@@ -399,6 +465,9 @@ def keyframe_people(keyframes: list[Sample]) -> list[tuple[int, list[str]]]:
 
     out = []
     for s in keyframes:
+        if s.blank:  # black or featureless: no face to find (a blank keyframe is only kept when all are)
+            out.append((0, people_phrases([], s.thumb.shape[0])))
+            continue
         faces = detect_faces(s.thumb)
         out.append((len(faces), people_phrases(faces, s.thumb.shape[0])))
     return out
