@@ -329,16 +329,16 @@ def feature_vector(f: dict[str, Any]) -> np.ndarray:
 
 # Which reader goes first, per case; the other is the fallback (a file one of them cannot open or read,
 # e.g. a container only one of the two FFmpeg builds handles). Measured by bench/video_decode.py (whole
-# analysis, median of 3, interleaved, CPU s of the process, shared 2-core machine at load 4-6):
-#   seek: 10-min 720p H.264 GOP 250: OpenCV 15.9 s, PyAV 7.3 s (2.2x); 3-min GOP 50: 5.7 vs 3.2 s (1.8x);
-#         the same frames sampled, keyframe times equal, feature vectors' cosine 1.0000.
-#   sequential: the four real clips: 0.93-1.07x (PyAV ahead on the 720p and 640x272 clips, OpenCV by
-#         ~10 ms on the 176x144 ones); the reader alone with one decoder thread: 1.2-1.4x on the larger two.
+# analysis, median of 3, interleaved, CPU s of the process, shared 2-core machine at load 3-5):
+#   seek: 10-min 720p H.264 GOP 250: OpenCV 13.5 s, PyAV 6.3 s (2.15x); 3-min GOP 50: 4.4 vs 2.5 s (1.75x);
+#         the same frames sampled, keyframe times equal, feature vectors' cosine 1.0000 / 0.9999.
+#   sequential: the four real clips, OpenCV 1.37 s vs PyAV 1.21 s together: 1.30x on the 720p one, 1.10x
+#         on 640x272, 0.99x and 0.77x (30 ms) on the two 176x144 ones; run-to-run spread about 20 %.
 FIRST_READER = {"sequential": "av", "seek": "av"}
 # Long videos sampled at their keyframes only (video_av: no decoding from the keyframe to the point) cost
-# 4-10x less than OpenCV (1.4-1.6 s on the films above) but sample other frames: other keyframes chosen,
+# 4-9x less than OpenCV (1.6 / 1.1 s on the films above) but sample other frames: other keyframes chosen,
 # and a cut rate from bursts that start at keyframes (8.3 vs 25 cuts/min on the 10-min film, vector cosine
-# 0.92). Not equal output, so not the default; set True to trade that for speed.
+# 0.92; equal on the 3-min one). Not the same output, so not the default; True trades that for speed.
 SEEK_AT_KEYFRAMES = False
 
 

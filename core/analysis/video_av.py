@@ -25,10 +25,10 @@ import numpy as np
 # A damaged stream may throw on some packets and decode others (as OpenCV skips them); after this many
 # decoder errors in a row the rest is taken as unreadable.
 MAX_ERRORS_IN_A_ROW = 50
-# FFmpeg decoder threads for short clips read front to back. Measured (bench/video_decode.py, median CPU s of
-# the reader alone, shared 2-core machine): bigbuckbunny 720p 0.70 AUTO / 0.68 FRAME / 0.64 SLICE / 0.63
-# NONE (OpenCV 0.87), bikes 0.45 / 0.45 / 0.44 / 0.40 (0.48); the 176x144 clips alike. Analysis runs one
-# worker per core, so the least CPU wins: one thread, no frame-thread hand-offs.
+# FFmpeg decoder threads for short clips read front to back. Measured (bench/video_decode.py, the reader
+# alone, median CPU s, two runs on the shared 2-core machine): bigbuckbunny 720p AUTO 0.70/0.41, FRAME
+# 0.68/0.42, SLICE 0.64/0.37, NONE 0.63/0.45; bikes 0.45/0.37, 0.45/0.47, 0.44/0.41, 0.40/0.42: within the
+# run-to-run spread. Analysis runs one worker per core, so no decoder threads of its own: NONE.
 SEQUENTIAL_THREADS = "NONE"
 # After a seek, a keyframe is looked for this many packets at most (a stream whose packets carry no
 # keyframe flags gives up the point rather than reading to the end for each one).

@@ -83,7 +83,9 @@ def test_real_clips_close_up_and_nobody_and_the_added_cost(tmp_path, capsys):
     assert "close-up of a face" in phrases and sum("close-up of a face" in k for k in kfs) >= 1
     for name in ("bigbuckbunny.mp4", "bikes.mp4"):  # a cartoon and a street: no faces
         assert "nobody on screen" in by_name[name][0], name
-    assert totals[0] / totals[1] < 0.6  # measured 15-35 % on the shared 2-core machine (see the output)
+    # budget 20 %; measured 16-21 % here (incl. the cascade's one-time set-up) on the shared 2-core machine,
+    # 46 % before the cascade's evaluation was halved (bench/video_decode.py: 14-16 % without the set-up)
+    assert totals[0] / totals[1] < 0.4
 
 
 def test_two_analyses_of_one_video_at_once_both_succeed(tmp_path, monkeypatch):
