@@ -246,6 +246,24 @@ def people_phrases(keyframes: list[dict[str, Any]]) -> list[str]:
     return [p for p in PEOPLE_PHRASES if counts[p] and counts[p] >= PEOPLE_SHARE * len(framed)]
 
 
+ON_SCREEN_TEXT = 'on-screen text: "{}"'  # quoted: the words are read from the file, data not language
+TEXT_LINES, TEXT_LINE_CHARS = 3, 40  # item-level: the lines seen most often (then the longest), capped
+
+
+def text_phrases(keyframes: list[dict[str, Any]]) -> list[str]:
+    """Item-level on-screen text phrases from the keyframes' "text" lines (core.analysis.ocr), e.g.
+    'on-screen text: "Big Buck Bunny"'; none when no keyframe has text (or none was read)."""
+    seen: dict[str, int] = {}
+    for k in keyframes:
+        lines = k.get("text") if isinstance(k, dict) else None
+        for line in dict.fromkeys(lines if isinstance(lines, list) else []):
+            text = " ".join(line.replace('"', "").split())[:TEXT_LINE_CHARS].strip() if isinstance(line, str) else ""
+            if text:
+                seen[text] = seen.get(text, 0) + 1
+    best = sorted(seen, key=lambda t: (-seen[t], -len(t)))[:TEXT_LINES]
+    return [ON_SCREEN_TEXT.format(t) for t in best]
+
+
 SOUND_OF_VIDEO = {"bright": "bright sound", "dark, mellow": "mellow sound"}  # beside a video's look phrases
 
 
@@ -254,7 +272,8 @@ def describe(audio: dict[str, Any] | None, video: dict[str, Any] | None, item_cl
     no duplicates. A video's timbre phrases say "sound" so they never read as its picture ("dark" look,
     "bright sound")."""
     phrases: list[str] = []
-    seen = video_phrases(video or {}) + people_phrases((video or {}).get("keyframes") or [])
+    seen = video_phrases(video or {}) + people_phrases((video or {}).get("keyframes") or []) \
+        + text_phrases((video or {}).get("keyframes") or [])
     heard = audio_phrases(audio or {}, VIDEO_CLASS if video and item_class in (None, MUSIC) else item_class)
     if video:
         heard = [SOUND_OF_VIDEO.get(p, p) for p in heard]
@@ -287,7 +306,8 @@ def describe_with_confidence(audio: dict[str, Any] | None, video: dict[str, Any]
     """
     if not tags or not reference or not audio or audio.get("silent") or item_class in (SPEECH, SOUND_EFFECT):
         return describe(audio, video, item_class), {}
-    seen = video_phrases(video or {}) + people_phrases((video or {}).get("keyframes") or [])
+    seen = video_phrases(video or {}) + people_phrases((video or {}).get("keyframes") or []) \
+        + text_phrases((video or {}).get("keyframes") or [])
     heard = audio_phrases(audio, VIDEO_CLASS if video and item_class in (None, MUSIC) else item_class)
     tagged: dict[str, float] = {}
     fused: list[str] = []

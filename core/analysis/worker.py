@@ -43,10 +43,36 @@ def _audio(path: str, task: dict[str, Any], out: dict[str, Any]) -> None:
         out["tags"] = _tags(segments, features, task)
 
 
+def _keyframe_text(video: dict[str, Any]) -> str | None:
+    """Add each keyframe's on-screen text ("text": [lines], core.analysis.ocr, read from its saved JPEG) to
+    both keyframe lists of `video` (the saved files and the features' copy, same order); the reason when
+    no text can be read here (no OCR package), else None."""
+    import cv2
+
+    from core.analysis.ocr import read_text, unavailable
+
+    why_not = unavailable()
+    if why_not:
+        return why_not
+    saved, featured = video["keyframes"], video["features"].get("keyframes") or []
+    for i, kf in enumerate(saved):
+        try:
+            text = read_text(cv2.imread(str(kf["path"])))
+        except MemoryError:
+            raise
+        except Exception:  # noqa: BLE001 - one unreadable frame has no text; the analysis stands
+            text = []
+        kf["text"] = text
+        if i < len(featured) and isinstance(featured[i], dict):
+            featured[i]["text"] = text
+    return None
+
+
 def analyze_item(task: dict[str, Any]) -> dict[str, Any]:
     """Analyse one item. `task`: path, kind ('audio'|'video'), duration, keyframe_dir; `tags` (run the
     tagger, default true), `model_cache` (its converted weights), `tags_only` (the features are current:
-    decode and tag only; `features` are the stored ones).
+    decode and tag only; `features` are the stored ones), `ocr` (read the keyframes' on-screen text,
+    default true; without the OCR package the video features say why in `text_note`).
 
     Audio items must decode (else the error propagates and becomes a recorded failure); a video's
     own audio is analysed when it decodes and skipped (with the reason noted) when it does not.
@@ -66,6 +92,10 @@ def analyze_item(task: dict[str, Any]) -> dict[str, Any]:
         from core.analysis.video import analyze_video
 
         video = analyze_video(path, task["keyframe_dir"], task.get("duration"))
+        if task.get("ocr", True):
+            why_not = _keyframe_text(video)
+            if why_not:
+                video["features"]["text_note"] = why_not
         out["video"] = video["features"]
         out["video_vector"] = video["vector"].tobytes()
         out["keyframes"] = video["keyframes"]
