@@ -351,7 +351,7 @@ def read_opencv(path: str, duration_hint: float | None = None) -> Any:
     cap = cv2.VideoCapture(path)
     try:
         if not cap.isOpened():
-            raise NoVideo("the video cannot be opened (unknown or damaged container)")
+            raise NoVideo("cannot open this video (unknown or damaged container)")
         fps = cap.get(cv2.CAP_PROP_FPS) or 0.0
         fps = fps if 0 < fps < 1000 else 25.0
         frame_count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
@@ -391,7 +391,7 @@ def read_video(path: str, duration_hint: float | None = None, reader: str | None
             return checked(video_av.read(path, duration_hint, SEQUENTIAL_UP_TO_S,
                                          at_keyframes=at_keyframes or SEEK_AT_KEYFRAMES))
         except video_av.CannotOpen as exc:
-            raise NoVideo("the video cannot be opened (unknown or damaged container)") from exc
+            raise NoVideo("cannot open this video (unknown or damaged container)") from exc
 
     def with_opencv() -> Any:
         return checked(read_opencv(path, duration_hint))
