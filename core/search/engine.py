@@ -189,9 +189,11 @@ def search(ctx: StageContext, query: str, limit: int = 20, kind: str | None = No
     features = _feature_matches(conn, [s.item_id for s in kept], intent.features)
     artist_key = (intent.artist or "").lower()
     classes = item_classes_for(conn, [s.item_id for s in kept])
-    clips = set() if ASKS_FOR_CLIPS.search(query) else {i for i, c in classes.items() if c == SOUND_EFFECT}
-    heard = _sound_evidence(conn, [s.item_id for s in kept if classes.get(s.item_id) not in (SOUND_EFFECT, SPEECH)],
-                            ranked.query)
+    asks_for_clips = bool(ASKS_FOR_CLIPS.search(query))
+    clips = set() if asks_for_clips else {i for i, c in classes.items() if c == SOUND_EFFECT}
+    # The sound words describe music, or the clips when the query asks for clips; never speech.
+    heard = _sound_evidence(conn, [s.item_id for s in kept if (classes.get(s.item_id) == SOUND_EFFECT) == asks_for_clips
+                                   and classes.get(s.item_id) != SPEECH], ranked.query)
     final: list[tuple[float, Scored, dict]] = []
     for s in kept:
         row = rows[s.item_id]
