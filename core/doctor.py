@@ -169,6 +169,27 @@ def check_models(settings: Settings) -> list[dict[str, Any]]:
                               "choose a valid .gguf file in settings (or clear it to use the bundled one)"))
         else:
             out.append(_check("language model", "ok", f"{gguf} ({_human(gguf.stat().st_size)})"))
+    out += check_analysers()
+    return out
+
+
+ANALYSERS = (  # (check name, module found without importing it, what is missing without it)
+    ("music tagger", "musicnn", "untagged music gets no genre, instrument or mood phrases and \"more like this\" "
+                                "compares the measured features only"),
+    ("text reader", "rapidocr_onnxruntime", "videos' on-screen text is not read"),
+)
+
+
+def check_analysers() -> list[dict[str, Any]]:
+    """The pretrained music tagger's weights and the on-screen text reader (optional; found, not imported)."""
+    out = []
+    for name, module, without in ANALYSERS:
+        spec = importlib.util.find_spec(module)
+        if spec is None or not spec.submodule_search_locations:
+            out.append(_check(name, "warn", f"the '{module}' package is not installed: {without}",
+                              "run scripts/setup.sh"))
+        else:
+            out.append(_check(name, "ok", str(next(iter(spec.submodule_search_locations)))))
     return out
 
 

@@ -14,6 +14,7 @@ def test_doctor_on_a_healthy_library(library, tmp_path):
     checks = {c["name"]: c for c in report["checks"]}
     assert checks["database"]["status"] == "ok" and "quick_check ok" in checks["database"]["detail"]
     assert checks["embedding model"]["status"] == "ok"
+    assert checks["music tagger"]["status"] == "ok" and checks["text reader"]["status"] == "ok"  # setup installs both
     assert checks["caches"]["status"] == "ok" and "bytes" in checks["caches"]
     assert checks["backups"]["status"] == "warn" and "encore backup" in checks["backups"]["fix"]
     assert report["status"] in ("ok", "warn")
@@ -62,3 +63,13 @@ def test_doctor_says_when_no_library_can_live_in_the_data_folder(tmp_path):
         report = run_checks(folder, gpu=False)
         assert report["status"] == "error", folder
         assert report["checks"][0]["name"] == "data folder" and "--data-dir" in report["checks"][0]["fix"]
+
+
+def test_doctor_says_what_is_lost_without_an_analyser(library, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "musicnn" else real(name, *a))
+    report = run_checks(library.paths.data_dir, gpu=False)
+    tagger = [c for c in report["checks"] if c["name"] == "music tagger"][0]
+    assert tagger["status"] == "warn" and "genre" in tagger["detail"] and "setup" in tagger["fix"]
