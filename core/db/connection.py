@@ -147,6 +147,26 @@ def remove_new_empty(db_path: Path | str) -> None:
         lock.release()
 
 
+WAL_SWITCH_WAIT_S = 30.0
+
+
+def _journal_mode_wal(conn: sqlite3.Connection) -> None:
+    """PRAGMA journal_mode = WAL, waiting for another process that holds the file. Switching a new database to
+    WAL takes an exclusive lock, and where waiting could deadlock SQLite answers "database is locked" at once
+    instead of calling its busy handler (sqlite3_busy_handler's documentation): seen once in CI with two
+    `encore scan` starting on one new data folder (tests/reliability/test_writers.py)."""
+    deadline, delay = time.monotonic() + WAL_SWITCH_WAIT_S, 0.01
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(0.25, delay * 2)
+
+
 def connect(path: Path | str, readonly: bool = False) -> sqlite3.Connection:
     """A connection in WAL mode with sane pragmas; `readonly` opens it for reading only."""
     path = Path(path)
@@ -158,7 +178,7 @@ def connect(path: Path | str, readonly: bool = False) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA busy_timeout = 30000")
     if not readonly:
-        conn.execute("PRAGMA journal_mode = WAL")
+        _journal_mode_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn

@@ -154,3 +154,29 @@ def test_one_update_at_a_time_within_a_process(tmp_path):
     finally:
         first.close()
         second.close()
+
+
+def test_switching_to_wal_waits_for_a_busy_file(monkeypatch):
+    """SQLite may refuse the switch to WAL at once ("database is locked") while another process creates the
+    same file; connect() tries again until it is free, and still raises anything else."""
+    import sqlite3
+
+    from core.db import connection
+
+    class Busy:
+        def __init__(self, fails: int, message: str = "database is locked") -> None:
+            self.fails, self.message, self.calls = fails, message, 0
+
+        def execute(self, sql: str):
+            self.calls += 1
+            if self.calls <= self.fails:
+                raise sqlite3.OperationalError(self.message)
+
+    conn = Busy(3)
+    connection._journal_mode_wal(conn)  # type: ignore[arg-type]
+    assert conn.calls == 4
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        connection._journal_mode_wal(Busy(1, "disk I/O error"))  # type: ignore[arg-type]
+    monkeypatch.setattr(connection, "WAL_SWITCH_WAIT_S", 0.05)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        connection._journal_mode_wal(Busy(10_000))  # type: ignore[arg-type]
