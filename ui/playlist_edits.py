@@ -269,6 +269,9 @@ class PlaylistEdits:
         ids = view_ids_at(view)(pos)
         menu = QMenu(view)
         menu.addAction("Play", lambda: window.play(ids, 0))
+        moment = _moment_of(window, ids) if search else None
+        if moment is not None:  # the video moment the search found (as a double-click on the row plays it)
+            menu.addAction(f"Play from {moment.at}", lambda: window.player.play_items(ids, 0, start_at=moment.seconds))
         menu.addAction("Add to queue", lambda: window.player.enqueue(ids))
         if self.item_actions is not None:
             self.item_actions.fill_menu(menu, ids)
@@ -295,3 +298,11 @@ class PlaylistEdits:
         path, _ = QFileDialog.getOpenFileName(self, "Import a playlist or listening history", "",
                                               "Playlist or history (*.m3u *.m3u8 *.json *.jsonl *.csv)")
         return path or None
+
+
+def _moment_of(window, ids: list[int]):
+    """The search moment of the one hit a menu is about (None: several rows, or no moment)."""
+    if len(ids) != 1:
+        return None
+    hit = next((h for h in getattr(window.search_view, "hits", []) if h.item.id == ids[0]), None)
+    return hit.moment if hit is not None else None

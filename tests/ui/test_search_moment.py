@@ -68,3 +68,40 @@ def test_the_real_player_starts_at_the_moment(qtbot, window, library, tmp_path):
     window.player.stop()
     wait_jobs(qtbot, window)
     assert window.player.shutdown() is True
+
+
+def test_the_right_click_menu_plays_from_the_moment(qtbot, window, library, tmp_path):
+    """Right-click a hit with a moment: "Play from 0:12" is offered beside "Play" and starts there; a hit
+    without one offers only "Play"."""
+    from PySide6.QtCore import QPoint, QTimer
+    from PySide6.QtWidgets import QApplication, QMenu
+
+    ids = moment_library(library, tmp_path / "media")
+    view, rows = _search(qtbot, window, "close-up of a face")
+    seen: dict[str, list[str]] = {}
+
+    def right_click(row: int, choose: str | None) -> None:
+        def pick() -> None:
+            menu = QApplication.activePopupWidget()
+            if not isinstance(menu, QMenu):
+                QTimer.singleShot(20, pick)
+                return
+            seen[str(row)] = [a.text() for a in menu.actions() if a.text()]
+            action = next((a for a in menu.actions() if a.text() == choose), None)
+            menu.close()
+            if action is not None:
+                action.trigger()
+
+        QTimer.singleShot(50, pick)
+        rect = view.results.visualItemRect(view.results.item(row))
+        view.results.customContextMenuRequested.emit(QPoint(rect.center()))
+        qtbot.waitUntil(lambda: str(row) in seen, timeout=5_000)
+
+    right_click(rows["Harbour Walk"], "Play from 0:12")
+    assert seen[str(rows["Harbour Walk"])][:3] == ["Play", "Play from 0:12", "Add to queue"]
+    player = window.player
+    assert player.current.item_id == ids["Harbour Walk"] and player._pending_seek == 12.0
+    player.stop()
+    wait_jobs(qtbot, window)
+    right_click(rows["Interview"], None)
+    assert not any(t.startswith("Play from") for t in seen[str(rows["Interview"])])
