@@ -131,28 +131,45 @@ def _gray_small(frame: np.ndarray) -> np.ndarray:
                         cv2.COLOR_BGR2GRAY).astype(np.float32) / 255.0
 
 
-def read_sequential(cap, fps: float, frame_count: int) -> tuple[list[Sample], int]:
-    """Grab every frame, convert every k-th; motion = change between consecutive samples."""
+def sequential_plan(fps: float, frame_count: int) -> tuple[int, int]:
+    """(step, limit) of a front-to-back read, whichever reader: every step-th frame is converted (SAMPLE_FPS,
+    at most MAX_SEQUENTIAL_SAMPLES), and frames are read up to limit + 2 (header frame counts are often a
+    little off; a stream without one is read MAX_UNKNOWN_LENGTH_FRAMES far)."""
     step = max(1, round(fps / SAMPLE_FPS))
     if frame_count > 0:
         step = max(step, math.ceil(frame_count / MAX_SEQUENTIAL_SAMPLES))
-    limit = frame_count if frame_count > 0 else MAX_UNKNOWN_LENGTH_FRAMES
-    samples: list[Sample] = []
-    previous_gray = None
+    return step, frame_count if frame_count > 0 else MAX_UNKNOWN_LENGTH_FRAMES
+
+
+class SequentialSamples(list):
+    """The samples of a front-to-back read; each one's motion is the change from the sample before it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._previous_gray: np.ndarray | None = None
+
+    def add(self, frame: np.ndarray, t: float) -> None:
+        sample = measure(frame, t)
+        gray = _gray_small(frame)
+        if self._previous_gray is not None:
+            sample.motion = float(np.abs(gray - self._previous_gray).mean())
+        self._previous_gray = gray
+        self.append(sample)
+
+
+def read_sequential(cap, fps: float, frame_count: int) -> tuple[list[Sample], int]:
+    """Grab every frame, convert every k-th; motion = change between consecutive samples."""
+    step, limit = sequential_plan(fps, frame_count)
+    samples = SequentialSamples()
     index = decoded = 0
-    while index < limit + 2:  # frame counts in headers are often a little off
+    while index < limit + 2:
         if not cap.grab():
             break
         decoded += 1
         if index % step == 0:
             ok, frame = cap.retrieve()
             if ok and frame is not None:
-                sample = measure(frame, index / fps)
-                gray = _gray_small(frame)
-                if previous_gray is not None:
-                    sample.motion = float(np.abs(gray - previous_gray).mean())
-                previous_gray = gray
-                samples.append(sample)
+                samples.add(frame, index / fps)
         index += 1
     return samples, decoded
 

@@ -15,7 +15,6 @@ scenes, keyframes, poster, faces, features and vector downstream do not care whi
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -152,26 +151,16 @@ def read(path: str, duration_hint: float | None = None, sequential_up_to_s: floa
 
 def _read_sequential(container: Any, stream: Any, fps: float, frame_count: int,
                      video: Any) -> tuple[list[Any], int]:
-    step = max(1, round(fps / video.SAMPLE_FPS))
-    if frame_count > 0:
-        step = max(step, math.ceil(frame_count / video.MAX_SEQUENTIAL_SAMPLES))
-    limit = frame_count if frame_count > 0 else video.MAX_UNKNOWN_LENGTH_FRAMES
-    samples: list[Any] = []
-    previous_gray = None
+    step, limit = video.sequential_plan(fps, frame_count)
+    samples = video.SequentialSamples()
     size = None
     index = 0
     for frame in _frames(container, stream):
-        if index >= limit + 2:  # header frame counts are often a little off
+        if index >= limit + 2:
             break
         if index % step == 0:
             size = size or _thumb_size(frame.width, frame.height, video.THUMB_WIDTH)
-            thumb = _bgr(frame, size)
-            sample = video.measure(thumb, index / fps)
-            gray = video._gray_small(thumb)
-            if previous_gray is not None:
-                sample.motion = float(np.abs(gray - previous_gray).mean())
-            previous_gray = gray
-            samples.append(sample)
+            samples.add(_bgr(frame, size), index / fps)
         index += 1
     return samples, index
 
