@@ -73,17 +73,20 @@ def _loads(value: object) -> object:
 # features it did get are from an older audio analyser. One statement, so staleness is never
 # computed in Python row by row. Order: the most played items first (every profile's play rows),
 # then the most recently added, so a new analyser upgrades what the user hears before the rest.
-PENDING_SQL = """
-SELECT i.id, i.path, i.kind, i.duration, i.size, i.mtime_ns FROM items i
+_STALE_ANALYSIS = """FROM items i
 LEFT JOIN audio_features a ON a.item_id = i.id
 LEFT JOIN video_features v ON v.item_id = i.id
-LEFT JOIN (SELECT item_id, COUNT(*) AS plays FROM play_events GROUP BY item_id) p ON p.item_id = i.id
 WHERE i.status = 'ok' AND (
   (i.kind = 'audio' AND (a.item_id IS NULL OR a.version < :audio OR a.analyzed_at < i.updated_at))
   OR (i.kind = 'video' AND (v.item_id IS NULL OR v.version < :video OR v.analyzed_at < i.updated_at
                             OR a.version < :audio))
-)
-ORDER BY COALESCE(p.plays, 0) DESC, i.added_at DESC, i.id
+)"""
+# the play counts behind the work lists' order, joined before the staleness rule's WHERE
+_PLAYS = "LEFT JOIN (SELECT item_id, COUNT(*) AS plays FROM play_events GROUP BY item_id) p ON p.item_id = i.id\nWHERE"
+_MOST_PLAYED_FIRST = "ORDER BY COALESCE(p.plays, 0) DESC, i.added_at DESC, i.id"
+PENDING_SQL = f"""
+SELECT i.id, i.path, i.kind, i.duration, i.size, i.mtime_ns {_STALE_ANALYSIS.replace("WHERE", _PLAYS, 1)}
+{_MOST_PLAYED_FIRST}
 """
 
 # Descriptors are stale when missing, of an older describer, or (for an item with tags) older than the tag
@@ -124,13 +127,13 @@ def stale_descriptor_ids(conn: sqlite3.Connection, descriptor_version: int) -> l
 
 # Items whose audio was analysed but whose tags are missing, of another tagger version, or older than the
 # item (a changed file). Items still pending their features are tagged with them, not listed separately.
-STALE_TAGS_SQL = """
-SELECT i.id, i.path, i.kind, i.duration, i.size, i.mtime_ns FROM items i
+_STALE_TAGS = """FROM items i
 JOIN audio_features a ON a.item_id = i.id
 LEFT JOIN audio_tags t ON t.item_id = i.id
-LEFT JOIN (SELECT item_id, COUNT(*) AS plays FROM play_events GROUP BY item_id) p ON p.item_id = i.id
-WHERE i.status = 'ok' AND (t.item_id IS NULL OR t.version <> :tags OR t.tagged_at < i.updated_at)
-ORDER BY COALESCE(p.plays, 0) DESC, i.added_at DESC, i.id
+WHERE i.status = 'ok' AND (t.item_id IS NULL OR t.version <> :tags OR t.tagged_at < i.updated_at)"""
+STALE_TAGS_SQL = f"""
+SELECT i.id, i.path, i.kind, i.duration, i.size, i.mtime_ns {_STALE_TAGS.replace("WHERE", _PLAYS, 1)}
+{_MOST_PLAYED_FIRST}
 """
 
 
@@ -150,19 +153,8 @@ def stale_class_ids(conn: sqlite3.Connection, class_version: int) -> list[int]:
 _NOT_A_KNOWN_FAILURE = """NOT EXISTS (SELECT 1 FROM failures f WHERE f.stage = 'analyze' AND f.path = i.path
   AND f.size = i.size AND f.mtime_ns = i.mtime_ns AND substr(f.error, 1, length(:mark)) = :mark)"""
 DUE_SQL = {
-    "analysis": f"""SELECT 1 FROM items i
-LEFT JOIN audio_features a ON a.item_id = i.id
-LEFT JOIN video_features v ON v.item_id = i.id
-WHERE i.status = 'ok' AND (
-  (i.kind = 'audio' AND (a.item_id IS NULL OR a.version < :audio OR a.analyzed_at < i.updated_at))
-  OR (i.kind = 'video' AND (v.item_id IS NULL OR v.version < :video OR v.analyzed_at < i.updated_at
-                            OR a.version < :audio))
-) AND {_NOT_A_KNOWN_FAILURE} LIMIT 1""",
-    "tags": f"""SELECT 1 FROM items i
-JOIN audio_features a ON a.item_id = i.id
-LEFT JOIN audio_tags t ON t.item_id = i.id
-WHERE i.status = 'ok' AND (t.item_id IS NULL OR t.version <> :tags OR t.tagged_at < i.updated_at)
-  AND {_NOT_A_KNOWN_FAILURE} LIMIT 1""",
+    "analysis": f"SELECT 1 {_STALE_ANALYSIS} AND {_NOT_A_KNOWN_FAILURE} LIMIT 1",
+    "tags": f"SELECT 1 {_STALE_TAGS} AND {_NOT_A_KNOWN_FAILURE} LIMIT 1",
     "descriptors": STALE_DESCRIPTORS_SQL.replace("ORDER BY i.id", "LIMIT 1"),
     "classes": STALE_CLASSES_SQL.replace("ORDER BY i.id", "LIMIT 1"),
 }
