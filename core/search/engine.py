@@ -98,10 +98,7 @@ def _sound_evidence(conn, ids: list[int], query: str) -> dict[int, dict[str, flo
     wanted = sound.concepts(query)
     if not wanted or not ids:
         return {}
-    try:
-        stored = tag_reference(conn)
-    except sqlite3.OperationalError:  # a library without the analysis tables
-        return {}
+    stored = tag_reference(conn)  # None in a library without the analysis tables, too
     return sound.sound_scores(conn, ids, wanted, stored["stats"] if stored else None)
 
 
