@@ -24,6 +24,7 @@ from core import tag_language as tp
 from core.analysis.item_class import SHORT_CLIP_S, is_speech
 from core.db.features import MUSIC, SOUND_EFFECT, SPEECH
 from core.db.features import VIDEO as VIDEO_CLASS
+from core.visual_language import NOBODY, PEOPLE_PHRASES
 
 # Audio thresholds. Loudness is integrated LUFS (approximate BS.1770); beat strength is the
 # autocorrelation peak of the onset envelope above its median (0..1); centroid in Hz.
@@ -60,8 +61,6 @@ VIDEO = {
 }
 CHROMATIC = ("red", "orange", "yellow", "green", "teal", "blue", "purple", "pink", "brown")
 # Keyframe people phrases (core.analysis.faces), and the share of keyframes an item-level phrase needs.
-PEOPLE_PHRASES = ("a crowd", "close-up of a face", "people")
-NOBODY = "nobody on screen"
 PEOPLE_SHARE = 0.25
 
 # Every phrase audio_phrases can say, but "silent" (and "bright": a look beside a video's silent soundtrack).

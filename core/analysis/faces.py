@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from core.visual_language import CLOSE_UP, CROWD, NOBODY, PEOPLE
+
 DETECT_WIDTH = 160
 SCALE_STEP = 1.2
 # Raw detections a face needs beyond the first. OpenCV's default (3) suits its 1.1 pyramid step; at 1.2
@@ -284,12 +286,12 @@ def detect_faces(image: np.ndarray) -> list[tuple[int, int, int, int]]:
 def people_phrases(faces: list[tuple[int, int, int, int]], frame_height: int) -> list[str]:
     """What the faces of one frame say: "a crowd", "close-up of a face", "people" or "nobody on screen"."""
     if not faces:
-        return ["nobody on screen"]
+        return [NOBODY]
     out = []
     if len(faces) >= CROWD_FACES:
-        out.append("a crowd")
+        out.append(CROWD)
     elif max(h for _, _, _, h in faces) >= CLOSE_UP_SHARE * frame_height:
-        out.append("close-up of a face")
+        out.append(CLOSE_UP)
     if len(faces) < CROWD_FACES:
-        out.append("people")
+        out.append(PEOPLE)
     return out

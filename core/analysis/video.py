@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from core.atomic import write_atomically
+from core.visual_language import COLOUR_NAMES
 
 SEQUENTIAL_UP_TO_S = 60.0  # clips up to a minute are read front to back
 SAMPLE_FPS = 4.0  # sequential sampling rate (frames converted per second of video)
@@ -32,8 +33,6 @@ ANALYSIS_SIZE = (64, 36)
 CUT_DISTANCE = 0.45  # Bhattacharyya distance of HSV histograms that counts as a cut / new scene
 BLACK_LUMA = 0.07
 MIN_KEYFRAMES, MAX_KEYFRAMES = 3, 12
-COLOUR_NAMES = ("black", "white", "grey", "red", "orange", "yellow", "green", "teal", "blue", "purple",
-                "pink", "brown")
 VECTOR_FIELDS = (["brightness", "contrast", "colourfulness", "saturation", "black_share", "motion", "cut_rate"]
                  + [f"colour_{c}" for c in COLOUR_NAMES])
 

@@ -509,51 +509,8 @@ def effective_class(stored: str | None, kind: str | None) -> str | None:
 
 
 # ----- keyframes (core.analysis.video: video_features.keyframes) -----------------------------------
-# What one keyframe can be found by (search points a hit to its moment: core.search.moments). Only what the
-# analysis stored about that frame: the people phrases of its faces (core.analysis.faces), how many faces,
-# its largest colour share (COLOUR_NAMES of core.analysis.video, black being pixels darker than 16 %), and
-# the on-screen text read from it when there is any ("text": a list of lines).
-KEYFRAME_FACES = {1: "one face", 2: "two faces", 3: "three faces", 4: "four faces"}  # 5+: "a crowd"
-KEYFRAME_TONES = {"black": "dark tones", "white": "white tones", "grey": "grey tones"}  # others: "<colour> tones"
-KEYFRAME_COLOURS = ("black", "white", "grey", "red", "orange", "yellow", "green", "teal", "blue", "purple", "pink",
-                    "brown")  # core.analysis.video.COLOUR_NAMES (a test keeps them equal)
-KEYFRAME_PEOPLE = ("a crowd", "close-up of a face", "people", "nobody on screen")  # core.analysis.faces
-TEXT_PHRASE = "text “{}”"
-# Every phrase keyframe_phrases can say but text: what a query is compared with to find what it means.
-KEYFRAME_VOCABULARY = (*KEYFRAME_PEOPLE, *KEYFRAME_FACES.values(),
-                       *(KEYFRAME_TONES.get(c, f"{c} tones") for c in KEYFRAME_COLOURS))
-
-
-def keyframe_text(kf: dict[str, Any]) -> list[str]:
-    """The on-screen text lines stored with a keyframe (strings, or {"text": ...} entries), stripped."""
-    lines = kf.get("text") if isinstance(kf, dict) else None
-    if not isinstance(lines, list):
-        return []
-    out = []
-    for line in lines:
-        text = line.get("text") if isinstance(line, dict) else line
-        if isinstance(text, str) and text.strip():
-            out.append(" ".join(text.split()))
-    return list(dict.fromkeys(out))
-
-
-def keyframe_phrases(kf: dict[str, Any]) -> list[str]:
-    """Plain phrases true of one stored keyframe: its people phrases ("close-up of a face", "a crowd",
-    "people", "nobody on screen"), its face count ("one face"), its largest colour share ("blue tones",
-    "dark tones") and its on-screen text ('text “OPEN”'). Nothing for what was not stored."""
-    if not isinstance(kf, dict):
-        return []
-    out: list[str] = [p for p in kf.get("phrases") or [] if isinstance(p, str) and p]
-    if "a crowd" in out:
-        out.append("people")  # faces.py says only "a crowd" of five faces or more: they are people too
-    faces = kf.get("faces")
-    if isinstance(faces, int) and not isinstance(faces, bool) and faces in KEYFRAME_FACES:
-        out.append(KEYFRAME_FACES[faces])
-    colour = kf.get("colour")
-    if isinstance(colour, str) and colour.isalpha():
-        out.append(KEYFRAME_TONES.get(colour, f"{colour} tones"))
-    out += [TEXT_PHRASE.format(line) for line in keyframe_text(kf)]
-    return list(dict.fromkeys(out))
+# What one keyframe says (its phrases and text) is core.visual_language's: search points a hit to its moment
+# with it (core.search.moments).
 
 
 def keyframes_for(conn: sqlite3.Connection, item_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:

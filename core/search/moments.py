@@ -1,7 +1,7 @@
 """Where in a video a search hit is: each keyframe's phrases scored against the query, and a Moment only
 when one keyframe matches clearly better than the rest of the video.
 
-A keyframe's phrases are what the analysis stored about that frame (core.db.features.keyframe_phrases:
+A keyframe's phrases are what the analysis stored about that frame (core.visual_language.keyframe_phrases:
 "close-up of a face", "a crowd", "one face", "blue tones", 'text “OPEN”'). A keyframe scores the larger of
   - the share of the query's words that its phrases say ("face" in "close-up of a face"), and
   - the best cosine between the query's embedding and one of its phrases that the query means: a phrase
@@ -32,9 +32,10 @@ import numpy as np
 
 from core.context import StageContext
 from core.db import embeddings
-from core.db.features import KEYFRAME_VOCABULARY, TEXT_PHRASE, keyframe_phrases, keyframe_text, keyframes_for
+from core.db.features import keyframes_for
 from core.models import Moment
 from core.search.intent import KIND_WORDS, STOPWORDS
+from core.visual_language import KEYFRAME_VOCABULARY, TEXT_PHRASE, keyframe_phrases, keyframe_text
 
 MIN_SIMILARITY = 0.55
 NEAREST = 0.1

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from core.cli import main as cli_main
-from core.db.features import KEYFRAME_COLOURS, KEYFRAME_PEOPLE, keyframe_phrases
 from core.models import Moment
 from core.search.moments import query_words
+from core.visual_language import keyframe_phrases
 from tests.search.moment_media import HAVE_REAL_VIDEO, concat_real_clips, moment_library
 
 
@@ -74,15 +74,6 @@ def test_keyframe_phrases_say_only_what_was_stored():
         ["text “SALE 50%”", "text “Exit”"]
     assert keyframe_phrases({"t": 1.0}) == [] and keyframe_phrases("junk") == []  # type: ignore[arg-type]
     assert query_words(["close-up", "videos", "of", "faces"]) == {"close-up", "close", "up", "face"}
-
-
-def test_the_keyframe_vocabulary_is_the_analysis_vocabulary():
-    """core.db.features repeats the analysis' colour names and people phrases (search may not import it)."""
-    from core.analysis.descriptors import NOBODY, PEOPLE_PHRASES
-    from core.analysis.video import COLOUR_NAMES
-
-    assert KEYFRAME_COLOURS == COLOUR_NAMES
-    assert set(KEYFRAME_PEOPLE) == {*PEOPLE_PHRASES, NOBODY}
 
 
 @pytest.mark.timeout(600)
