@@ -45,9 +45,15 @@ def test_whitening_stops_a_shared_direction_making_everything_alike():
     assert w[other[0]] @ w[other[1]] < 0.3
     assert w[same[0]] @ w[same[1]] > 0.8
     assert np.allclose(np.linalg.norm(w, axis=1), 1.0, atol=1e-5)
-    # a small library keeps plain cosine: centring two similar songs would make them opposites
+    # a tiny library keeps plain cosine: centring two similar songs would make them opposites
     small = whiten(items[:2], ridge=1.0)
     assert np.allclose(small, raw[:2], atol=1e-6)
+    # a small one (too few rows for a covariance) is centred: the shared direction no longer makes two
+    # unrelated items alike, so the text space cannot outvote the sound in a fused "more like this"
+    few = whiten(items[::5], ridge=1.0, min_rows=100)  # 40 items, 10 per topic
+    assert raw[0] @ raw[50] > 0.9 and few[0] @ few[10] < 0.3
+    assert few[0] @ few[1] > 0.8
+    assert abs(float((few @ few.T).mean())) < 0.05
 
 
 def test_fresh_slot_needs_a_stronger_candidate_for_a_longer_history():
