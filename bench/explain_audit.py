@@ -33,7 +33,9 @@ session_gap_minutes; skips split nothing and join nothing) holding real plays of
 more sessions; "the same key (K)" means both stored keys (key + mode) are K; "a related key" means the
 same key, the relative major/minor or a fifth apart; "the same / a similar tempo (a and b BPM)" means
 the stored tempos round to what is said and lie within 8 %; "sounds / looks / is described like X"
-means a cosine of at least 0.3 between the centred audio (video) vectors or the text vectors; "tagged
+means a cosine of at least 0.3 between the centred audio (video) vectors or the text vectors; "it sounds
+like w, with v, close to X" / "it has v, close to X" means each of w and v is a tagger phrase stored for the
+item with a confidence of at least 0.5, and that it sounds like X; "tagged
 w" means w is a genre or descriptor word of the item (and of the item named); "matches your search"
 means that search was run and showed the item; "fits the video X" means "music that fits X" was asked.
 Prints one JSON object.
@@ -180,6 +182,9 @@ class Verifier:
         self.audio = {r[0]: json.loads(r[1]) for r in c.execute("SELECT item_id, features FROM audio_features")}
         self.video = {r[0] for r in c.execute("SELECT item_id FROM video_features")}
         self.phrases = {r[0]: json.loads(r[1] or "[]") for r in c.execute("SELECT item_id, phrases FROM descriptors")}
+        cols = {r[1] for r in c.execute("PRAGMA table_info(descriptors)")}
+        self.tag_confidence: dict[int, dict[str, float]] = {r[0]: json.loads(r[1]) for r in c.execute(
+            "SELECT item_id, confidence FROM descriptors WHERE confidence IS NOT NULL")} if "confidence" in cols else {}
         self.playlists = [set(json.loads("[" + (r[0] or "") + "]")) for r in c.execute(
             "SELECT GROUP_CONCAT(item_id) FROM playlist_items GROUP BY playlist_id")]
         self.vectors = {"text": self._vectors("SELECT e.item_id, e.vector FROM embeddings e", centre=False),
@@ -242,6 +247,7 @@ class Verifier:
         key = r"[A-G](?:-sharp|-flat)? (?:major|minor)"
         num = r"\d+(?:\.\d)?"
         tags = r"\u201c[^\u201d]+\u201d(?:(?:, | and )\u201c[^\u201d]+\u201d)*"
+        heard = r"[\w&'\- ]+?(?: and [\w&'\- ]+?)?"  # one or two tagger phrases: "jazz", "drums and female vocals"
         raw = [
             (r"(?:you have never (?:played|watched) it|a (?P<thing>track|film) you have not (?:played|watched) yet"
              r"|you have not (?:played|watched) it yet)", "never_played"),
@@ -265,6 +271,8 @@ class Verifier:
             (rf"described like (?P<name>{n})", "described_like"),
             (rf"^(?P<words>(?:[\w\-&' ]+|\u201c[^\u201d]+\u201d)(?:, (?:[\w\-&' ]+|\u201c[^\u201d]+\u201d))*), like (?P<name>{n})$",
              "tagged_line"),
+            (rf"it sounds like (?P<genres>{heard})(?:, with (?P<parts>{heard}))?, close to (?P<name>{n})", "heard_close"),
+            (rf"it has (?P<parts>{heard}), close to (?P<name>{n})", "heard_close"),
             (rf"it (?P<verb>sounds|looks) like (?P<name>{n})", "sounds_like"),
             (rf"^(?P<verb>sounds|looks) like (?P<name>{n})$", "sounds_like"),
             (r"it (?P<verb>sounds|looks) like what you (?:play|watch)", "sounds_like_taste"),
@@ -386,6 +394,12 @@ class Verifier:
                 claim("played_together", any_other(lambda o: together(o) == n), f"sessions {[together(o) for o in others]}")
         elif kind == "same_playlist":
             claim("same_playlist", any_other(lambda o: any(item in p and o in p for p in self.playlists)))
+        elif kind == "heard_close":
+            conf = self.tag_confidence.get(item, {})
+            for w in [w for part in (g.get("genres"), g.get("parts")) if part for w in part.split(" and ")]:
+                claim("sounds_like_tag", conf.get(w.strip().lower(), 0.0) >= 0.5 - 1e-9, f"confidence {conf.get(w)}")
+            sims = [self.similarity(item, o, "audio") for o in others]
+            claim("similar_sound", any(s is not None and s >= SIM_MIN - 1e-6 for s in sims), f"cosine {sims}")
         elif kind in ("sounds_like", "sounds_like_context"):
             modality = "audio" if (g.get("verb") or "").lower() == "sounds" else "video"
             sims = [self.similarity(item, o, modality) for o in others]
