@@ -16,6 +16,8 @@ library is scanned, analysed (with the tagger) and embedded, then:
       from a ranking before P@10 (a condensed list); random = the share of relevant items in the pool.
 - "more like this": Library.recommend(mode="more-like") from every music render and soundtrack track: the
   share of the 10 picks with the seed's timbre (and, for renders, its calm/energetic half), over random;
+  Radio from the same seeds (length, timbre and calm/energetic share of a 30-pick queue); both again with a
+  small library's text vectors uncentred (the baseline of core/recommend/scoring.CENTRE_MIN_ROWS);
   and the same for nearest neighbours in each candidate audio vector (features only, the tagger's MSD or
   MTT embedding, combinations), to choose core.db.features.SONIC_WEIGHTS.
 Everything is reported for the development half (even melody / track index: where weights and thresholds
@@ -174,6 +176,46 @@ def like_this(conn, lib, labels: dict[int, dict], music: list[int], vectors: boo
     return result
 
 
+def radio(lib, labels: dict[int, dict], music: list[int], limit: int = 30) -> dict:
+    """Radio from every music seed: queue length, and the share of the queue with the seed's timbre and (renders)
+    its calm/energetic half."""
+    import numpy as np
+
+    from core.db import features as db
+
+    classed = db.item_classes_for(lib.store.reader(), music)
+    lengths, timbre, arousal = [], [], []
+    for s in (s for s in music if classed.get(s) == "music"):
+        picks = [r.item.id for r in lib.recommend(seed=s, mode="radio", limit=limit)]
+        lengths.append(len(picks))
+        if picks:
+            timbre.append(np.mean([labels[j]["timbre"] == labels[s]["timbre"] for j in picks]))
+            if labels[s]["arousal"] is not None:
+                arousal.append(np.mean([labels[j]["arousal"] == labels[s]["arousal"] for j in picks]))
+    return {"asked": limit, "mean length": round(float(np.mean(lengths)), 1), "shortest": int(min(lengths)),
+            "timbre share": round(float(np.mean(timbre)), 3), "arousal share (renders)": round(float(np.mean(arousal)), 3)}
+
+
+def uncentred(data: Path, labels: dict[int, dict], music: list[int]) -> dict:
+    """The baseline of the text-centring fix: more like this and Radio with a small library's text vectors only
+    normalised, as before it (scoring.whiten's centre_rows out of reach), in the same run."""
+    import functools
+
+    from core.library import Library
+    from core.recommend import content, scoring
+
+    kept = content.whiten
+    content.whiten = functools.partial(scoring.whiten, centre_rows=10**9)
+    try:
+        lib = Library(data)
+        out = {"more_like_this": like_this(lib.store.reader(), lib, labels, music, vectors=False),
+               "radio": radio(lib, labels, music)}
+        lib.close()
+    finally:
+        content.whiten = kept
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--melodies", type=int, default=6)
@@ -228,6 +270,8 @@ def main() -> int:
     raw = raw_rankings(conn, list(labels))
     music = sorted(i for i, lab in labels.items() if lab["class"] == "music")
     out["more_like_this"] = like_this(conn, lib, labels, music)
+    out["radio"] = radio(lib, labels, music)
+    out["uncentred_text"] = uncentred(data, labels, music)
     stored = db.item_classes_for(conn, list(labels))
     out["stored_classes"] = {t: _common([[stored.get(i, "none")] for i, lab in labels.items() if lab["timbre"] == t])
                              for t in out["items"]}
