@@ -63,7 +63,7 @@ class WindowActions:
 
         def done(status: dict) -> None:
             if status.get("ok"):
-                self.say(f"Explanations: {status.get('model', 'local model')} is ready.", 5000)
+                self.say(f"Explanations: {status.get('file') or 'the local model'} is ready.", 5000)
             elif status.get("enabled"):
                 self.say("Explanations use plain templates: the language model could not be loaded "
                          f"({status.get('error', 'unknown reason')}). Choose another GGUF file in Settings.")

@@ -156,6 +156,11 @@ class LLMRuntime:
         return cls(s.llm_model, s.llm_context, s.llm_threads, s.llm_gpu_layers, cache_dir=ctx.paths.cache)
 
     @property
+    def file_name(self) -> str:
+        """The model's file name, as a user chose it ("SmolLM2-135M-Instruct.Q4_1.gguf")."""
+        return os.path.basename(self.model_path)
+
+    @property
     def name(self) -> str:
         """The model's identity for caches and reports: file name + size."""
         try:

@@ -165,7 +165,8 @@ def llm_status(ctx: StageContext) -> dict[str, Any]:
     try:
         runtime = runtime_for(ctx)
         runtime.load()
-        return {"enabled": True, "ok": True, "model": runtime.name, "mode": explain_mode(ctx, runtime),
+        return {"enabled": True, "ok": True, "model": runtime.name, "file": runtime.file_name,
+                "mode": explain_mode(ctx, runtime),
                 "writes": explanation_writer(ctx),
                 "threads": runtime.n_threads, "gpu_layers": runtime.n_gpu_layers,
                 "load_seconds": round(runtime.load_seconds, 3)}

@@ -200,3 +200,14 @@ def test_a_background_worker_that_dies_is_reported_in_plain_words(qtbot, window,
     assert errors and "stopped unexpectedly" in next(iter(errors.values()))
     assert "Traceback" not in window.status_note.text()
     assert not window.work.running
+
+
+def test_the_language_model_is_named_by_its_file_once_loaded(qtbot, window):
+    """Opening For You loads the explanations' model in the background; the status bar names the model's file
+    as the user knows it (no cache key such as "model.gguf:98362432")."""
+    import re
+
+    window.warm_up_explainer()
+    wait_jobs(qtbot, window, timeout=120_000)
+    said = window.status_note.text()  # the bundled model (no model chosen in Settings)
+    assert re.fullmatch(r"Explanations: [\w.\-]+\.gguf is ready\.", said), said
