@@ -434,6 +434,19 @@ class Library:
         return search(self, query, limit=limit, kind=kind, profile=profile or self.settings.profile,
                       filters=filters)
 
+    def prepare_search(self) -> None:
+        """Load what a first search needs (the text encoder, the vector index, the spelling vocabulary) ahead
+        of it: the window calls this off its thread when the search box first takes the focus."""
+        from core.errors import ModelError
+        from core.search.engine import search
+
+        try:
+            self.encoder().encode_query("calm piano")  # the import of sentence-transformers and the model: ~8 s
+        except ModelError:
+            pass  # no usable model: search matches words only, and says so when it runs
+        self.vector_index()
+        search(self, "calm piano", limit=1, profile=self.settings.profile)
+
     def search_genres(self, limit: int = 30) -> list[str]:
         """The library's most common genres (one word or phrase each), for the genre filter."""
         from core.search.filters import genres

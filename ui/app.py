@@ -45,6 +45,10 @@ def open_library(data_dir: str | None, integrity: str = "background"):
 
 
 UPGRADE_AFTER_MS = 1500  # a stale analysis starts upgrading this long after the window shows
+# The search's model loads in the background this long after the window shows (or sooner, when the search box
+# takes the focus): importing sentence-transformers and the model costs ~8-11 s on 2 cores, which the first
+# search would otherwise wait for.
+PREPARE_SEARCH_AFTER_MS = 4000
 
 
 def create_window(library):
@@ -72,6 +76,7 @@ def run_app(argv: list[str]) -> int:
     from PySide6.QtCore import QTimer
 
     QTimer.singleShot(UPGRADE_AFTER_MS, window.upgrade_if_due)  # once the window is up and its rows are shown
+    QTimer.singleShot(PREPARE_SEARCH_AFTER_MS, window.prepare_search)
     code = 1
     try:
         code = app.exec()

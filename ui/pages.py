@@ -119,6 +119,15 @@ class SearchView(_Page):
         row = self.results.currentRow()
         return self.hits[row].item.id if 0 <= row < len(self.hits) else None
 
+    def searching(self, query: str) -> None:
+        """A search is on its way: the heading says so; the last results stay until the new ones come, and an
+        empty page says it is searching (not how to search)."""
+        self.heading.setText(f"Searching for “{query}”…")
+        if not self.hits:
+            self.empty.set_text("Searching…", "The first search after Encore starts also loads the model that reads your words: "
+                                "a few seconds. The next ones take a moment.")
+            self.show_content(False)
+
     def show_hits(self, query: str, hits: list, note: str = "") -> None:
         self.hits = list(hits)
         self.heading.setText(f"Results for “{query}”" if query else "Search")

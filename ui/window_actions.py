@@ -55,6 +55,14 @@ class WindowActions:
         elif hasattr(page, "refresh"):
             page.refresh()
 
+    def prepare_search(self) -> None:
+        """Load the search's model in the background while the first query is being typed (once)."""
+        if getattr(self, "_search_prepared", False):
+            return
+        self._search_prepared = True
+        self.ops.run("prepare search", self.library.prepare_search, on_result=lambda _: None,
+                     on_error=lambda exc: None)  # a real search says what is wrong, in words, when it runs
+
     def warm_up_explainer(self) -> None:
         """Load the local LLM in the background once the user looks at picks (explanations come next)."""
         if getattr(self, "_warmed", False) or not self.library.settings.llm_enabled:
@@ -172,7 +180,7 @@ class WindowActions:
             ask_for_words(self.search_view)
             return
         shown = text or self.search_view.filters.describe()
-        self.search_view.heading.setText(f"Searching for “{shown}”…")
+        self.search_view.searching(shown)
 
         def done(hits) -> None:
             if key == self._search_key:

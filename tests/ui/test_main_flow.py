@@ -211,3 +211,27 @@ def test_the_language_model_is_named_by_its_file_once_loaded(qtbot, window):
     wait_jobs(qtbot, window, timeout=120_000)
     said = window.status_note.text()  # the bundled model (no model chosen in Settings)
     assert re.fullmatch(r"Explanations: [\w.\-]+\.gguf is ready\.", said), said
+
+
+def test_the_first_search_loads_while_typing_and_says_it_is_searching(qtbot, window, media_root):
+    """Typing the first query loads the search's model in the background (once); pressing Enter shows
+    "Searching…", not the page's how-to-search hint, until the results come."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    root, _ = media_root
+    _scan(qtbot, window, root)
+    calls = []
+    prepare = window.library.prepare_search
+    window.library.prepare_search = lambda: calls.append(1) or prepare()
+    window.search_box.setFocus()
+    qtbot.waitUntil(lambda: calls == [1], timeout=5_000)  # the focus alone starts it
+    QTest.keyClicks(window.search_box, "ambient")
+    assert calls == [1]  # once, not per keystroke
+    QTest.keyClick(window.search_box, Qt.Key.Key_Return)
+    view = window.search_view
+    assert view.heading.text() == "Searching for “ambient”…"
+    assert view.stack.currentWidget() is view.empty and view.empty.title.text() == "Searching…"
+    wait_jobs(qtbot, window, timeout=120_000)
+    assert view.heading.text() == "Results for “ambient”" and view.hits
+    assert view.stack.currentWidget() is view.results
