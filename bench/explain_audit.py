@@ -289,6 +289,7 @@ class Verifier:
             (rf"^found by your search through (?P<tags>{tags})$", "search_terms"),
             (r"^close in meaning to \u201c(?P<q>[^\u201d]*)\u201d$", "search"),
             (r"^(?P<fits>.+), as you asked$", "search_features"),
+            (r"^(?P<fits>.+), for \u201c(?P<asked>[^\u201d]+)\u201d$", "search_features"),
             (rf"you liked (?:music by )?(?P<name>{n}|it|this (?:track|film))", "liked"),
             (rf"it is by (?P<artist>{n}) too", "same_artist"),
             (rf"it is another (?P<thing>track|film) by (?P<artist>{n})", "same_artist"),
@@ -473,8 +474,10 @@ class Verifier:
         elif kind == "search_features":
             runs = [query for query, ids in self.searches.items() if item in ids and ctx.query == query]
             claim("search", bool(runs), f"searches showing it: {runs}")
-            for bit in g["fits"].split(", "):
+            for bit in re.split(r", | and ", g["fits"]):
                 claim("search_feature", self._feature_fits(item, bit.strip().lower()), bit)
+            if g.get("asked"):  # "In a minor key, for “sad”": the word was in the search
+                claim("search", g["asked"].lower() in (ctx.query or "").lower().split(), f"query {ctx.query!r}")
         elif kind == "liked":
             who = g["name"]
             if who.lower() in ("it", "this track", "this film"):

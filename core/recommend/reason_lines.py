@@ -51,9 +51,17 @@ def reason_line(reason: Reason) -> str:
                                           for w in words)
         features = d.get("features") or {}
         if isinstance(features, dict) and features:
-            said = [w for f, v in list(features.items())[:3] if (w := _feature_fit(f, v))]
-            if said:
-                return said[0][0].upper() + ", ".join(said)[1:] + ", as you asked"
+            asked = d.get("asked") if isinstance(d.get("asked"), dict) else {}
+            # "Slow (90 BPM) and quiet, for “calm”; in a minor key, for “sad”": what was measured, grouped by
+            # the word of the query it answers ("as you asked" where that word is not known)
+            groups: dict[str, list[str]] = {}
+            for f, v in list(features.items())[:3]:
+                if fit := _feature_fit(f, v):
+                    groups.setdefault(str(asked.get(f) or ""), []).append(fit)
+            if groups:
+                line = "; ".join(" and ".join(fits) + (f", for “{word}”" if word else ", as you asked")
+                                 for word, fits in groups.items())
+                return line[0].upper() + line[1:]
         related = [str(w) for w in (d.get("related_terms") or [])][:3]
         if related:  # words of the library near the query (by meaning) that this item's title, tags or descriptions hold
             return "Found by your search through " + ", ".join(f"“{w}”" for w in related)

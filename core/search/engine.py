@@ -93,8 +93,8 @@ def _feature_matches(conn, ids: list[int], wanted: dict) -> dict[int, dict[str, 
 
 
 def _sound_evidence(conn, ids: list[int], query: str) -> dict[int, dict[str, float]]:
-    """{item id: {concept: 0..1}}: what the stored tags say of the sound the query names (core.search.sound),
-    against the tag reference the phrases were made with."""
+    """{item id: {concept: score}}: what the stored tags say of the sound the query names (core.search.sound:
+    0..1, moods -1..1), against the tag reference the phrases were made with."""
     wanted = sound.concepts(query)
     if not wanted or not ids:
         return {}
@@ -229,8 +229,9 @@ def search(ctx: StageContext, query: str, limit: int = 20, kind: str | None = No
             detail["similarity"] = round(float(s.semantic), 4)
         if matched:
             detail["features"] = matched
+            detail["asked"] = {f: intent.feature_asked[f] for f in matched if f in intent.feature_asked}
         if heard.get(s.item_id):
-            detail["sound"] = heard[s.item_id]  # {concept: 0..1} from the stored tags (core.search.sound)
+            detail["sound"] = heard[s.item_id]  # {concept: score} from the stored tags (core.search.sound)
         if s.expansion_terms:
             detail["related_terms"] = list(s.expansion_terms)
         hits.append(Hit(media_item(rows[s.item_id]), round(float(score), 6),

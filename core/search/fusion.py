@@ -22,7 +22,7 @@ from core.embed.index import VectorIndex
 from core.search import lexical as lx
 from core.search import scripts
 from core.search import terms as tm
-from core.search.intent import Intent
+from core.search.intent import Intent, opposed_words
 from core.search.vocabulary import Vocabulary
 
 
@@ -111,6 +111,8 @@ def rank(ctx: SearchContext, intent: Intent, limit: int, kind_code: int | None =
     near: list[tuple[str, float]] = []
     if query_vec is not None and ctx.vocabulary is not None and (p.expansion > 0 or p.term > 0) and len(ctx.vocabulary):
         near = ctx.vocabulary.nearest(query_vec, p.expansion_terms + 4, p.expansion_min_sim)
+        opposed = opposed_words(intent)  # "calm" is never found through "upbeat, energetic"
+        near = [(t, s) for t, s in near if not opposed & set(lx.tokens(t))]
     carried: set[str] = set()  # near terms that items carry as terms: matched exactly below, not by BM25
     weighted, recalled = _query_terms(ctx, intent, near, carried) if p.term > 0 else ({}, {})
     exp, exp_terms = _expansion(ctx, near, carried, max(cand, p.expansion_hits)) if p.expansion > 0 else ({}, {})

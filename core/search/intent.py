@@ -33,6 +33,9 @@ CALM = {"calm", "slow", "relaxing", "relax", "chill", "chilled", "mellow", "quie
         "studying", "study", "focus", "soft", "gentle", "peaceful", "ambient", "soothing", "downtempo"}
 HAPPY = {"happy", "bright", "cheerful", "sunny", "joyful"}
 SAD = {"sad", "dark", "melancholic", "melancholy", "gloomy", "moody"}
+# A query's mood words never bring in items through their opposites: the text model places "upbeat" and
+# "energetic" near "relaxing" (antonyms share contexts), so query expansion skips these (see `opposed_words`).
+OPPOSED = ((FAST, CALM | {"ambient", "soothing", "peaceful", "gentle", "soft"}), (HAPPY, SAD))
 SHORT = {"short", "quick", "brief"}
 LONG = {"long", "lengthy"}
 FAVOURITE = re.compile(r"\b(my )?(favou?rites?|favs?|liked|loved|likes)\b")
@@ -68,6 +71,7 @@ class Intent:
     year_max: int | None = None
     features: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
     feature_words: list[str] = field(default_factory=list)
+    feature_asked: dict[str, str] = field(default_factory=dict)  # feature -> the query word that asked for it
     duration_max: float | None = None
     duration_min: float | None = None
     unplayed: bool = False
@@ -145,19 +149,18 @@ def parse_rules(query: str) -> Intent:
             intent.kind = word_kind
             intent.kind_words.append(tok)
             continue
+        asked: dict[str, tuple[float | None, float | None]] = {}
         if tok in FAST:
-            intent.features["tempo"] = (118.0, None)
-            intent.features["energy"] = (0.55, None)
-            intent.feature_words.append(tok)
+            asked = {"tempo": (118.0, None), "energy": (0.55, None)}
         elif tok in CALM:
-            intent.features["tempo"] = (None, 105.0)
-            intent.features["energy"] = (None, 0.45)
-            intent.feature_words.append(tok)
+            asked = {"tempo": (None, 105.0), "energy": (None, 0.45)}
         elif tok in HAPPY:
-            intent.features["valence"] = (0.55, None)
-            intent.feature_words.append(tok)
+            asked = {"valence": (0.55, None)}
         elif tok in SAD:
-            intent.features["valence"] = (None, 0.45)
+            asked = {"valence": (None, 0.45)}
+        if asked:
+            intent.features.update(asked)
+            intent.feature_asked.update(dict.fromkeys(asked, tok))
             intent.feature_words.append(tok)
         if tok in SHORT:
             intent.duration_max = 240.0 if intent.kind != "video" else 600.0
@@ -183,3 +186,15 @@ def parse(query: str, parser: QueryParser | None = None) -> Intent:
         except Exception:  # noqa: BLE001 - a model parser must never break search
             pass
     return parse_rules(query)
+
+
+def opposed_words(intent: Intent) -> set[str]:
+    """The mood words opposite to the ones the query used ("calm" -> "energetic", "upbeat", ...)."""
+    said = set(intent.feature_words)
+    out: set[str] = set()
+    for a, b in OPPOSED:
+        if said & a and not said & b:
+            out |= b
+        if said & b and not said & a:
+            out |= a
+    return out

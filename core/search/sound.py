@@ -54,6 +54,10 @@ MOOD_WORDS: dict[str, tuple[str, ...]] = {
 # from a phrase (piano and calm are at their ceiling either way); the held-out genre and mood queries are
 # where it should count, and were not looked at.
 SOUND_BOOST = 1.0
+# A mood's evidence is signed: what says it, less what says its opposite ("calm relaxing music" pushes the
+# energetic battle themes down, where before they only missed the lift and their descriptors' "upbeat,
+# energetic" still read as near "relaxing" to the text model).
+OPPOSITE_MOOD = {"calm": "energetic", "energetic": "calm", "sad": "happy", "happy": "sad", "aggressive": "calm"}
 FULL_AT = tl.Z_FULL  # a concept scores 1 from this z on (0 at z <= 0)
 MOOD_FULL_AT = 1.5  # arousal / valence (-2..2) at which a mood scores 1
 
@@ -117,7 +121,8 @@ def concept_score(concept: Concept, tags: dict[str, dict[str, float]], reference
 
 def sound_scores(conn: sqlite3.Connection, item_ids: Iterable[int], wanted: list[Concept],
                  reference: dict[str, dict[str, list[float]]] | None) -> dict[int, dict[str, float]]:
-    """{item id: {concept: 0..1}} for the items with stored tags (the others: no evidence, no entry)."""
+    """{item id: {concept: score}} for the items with stored tags (the others: no evidence, no entry): 0..1 for a
+    tag, -1..1 for a mood of OPPOSITE_MOOD (its score less its opposite's, unless the query asks for both)."""
     ids = list(item_ids)
     if not wanted or not ids or not reference:
         return {}
@@ -127,9 +132,15 @@ def sound_scores(conn: sqlite3.Connection, item_ids: Iterable[int], wanted: list
     except sqlite3.OperationalError:  # a library without the analysis tables
         return {}
     out: dict[int, dict[str, float]] = {}
+    names = {c.name for c in wanted}
     for item_id, tags in tagged.items():
         scores = {c.name: s for c in wanted if (s := concept_score(c, tags, reference, features.get(item_id)))
                   is not None}
+        for c in wanted:
+            other = OPPOSITE_MOOD.get(c.name)
+            if c.name in scores and other and other not in names:
+                against = concept_score(Concept(other, "mood"), tags, reference, features.get(item_id))
+                scores[c.name] -= against or 0.0
         if scores:
             out[item_id] = {k: round(v, 3) for k, v in scores.items()}
     return out

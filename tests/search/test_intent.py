@@ -46,3 +46,24 @@ def test_a_model_parser_plugs_in_and_falls_back():
         raise RuntimeError("model crashed")
 
     assert parse("rock songs", parser=broken).kind == "audio"
+
+
+def test_mood_words_name_their_opposites_and_the_word_behind_each_feature():
+    """"calm" is never found through "upbeat" (the text model puts antonyms close), and each feature range
+    remembers the query word that asked for it, so a result line can say "In a minor key, for “sad”"."""
+    from core.models import Reason
+    from core.recommend.reason_lines import reason_line
+    from core.search.intent import opposed_words
+
+    calm = parse("calm relaxing music")
+    assert {"upbeat", "energetic", "fast"} <= opposed_words(calm) and "calm" not in opposed_words(calm)
+    assert "relaxing" in opposed_words(parse("upbeat workout songs"))
+    assert "sad" in opposed_words(parse("happy songs")) and opposed_words(parse("jazz")) == set()
+    assert opposed_words(parse("calm or energetic")) == set()  # asked for both: neither is ruled out
+    sad = parse("sad songs")
+    assert sad.feature_asked == {"valence": "sad"}
+    line = reason_line(Reason("matches_query", 1.0, {"words": [], "features": {"valence": 0.2, "tempo": 90.0},
+                                                        "asked": {"valence": "sad", "tempo": "slow"}}))
+    assert line == "In a minor key, for “sad”; slow (90 BPM), for “slow”"
+    assert reason_line(Reason("matches_query", 1.0, {"words": [], "features": {"valence": 0.2}})) \
+        == "In a minor key, as you asked"  # a reason stored before the word was kept

@@ -67,3 +67,24 @@ def test_search_ranks_the_strongest_evidence_first(library, tmp_path):
     hits = [h for h in library.search("jazz") if h.item.id in audio]
     assert hits[0].item.id == before[1] and "sound" not in next(
         h for h in hits if h.item.id == before[2]).reasons[0].detail
+
+
+def test_a_mood_counts_against_its_opposite(library, tmp_path):
+    """"calm relaxing music": a loud, driving track scores below nothing at all (its evidence says energetic),
+    a still one above; a query for both moods weighs neither against the other."""
+    from core.search.sound import sound_scores
+
+    make_library(tmp_path / "m")
+    library.scan([str(tmp_path / "m")])
+    conn = library.store.reader()
+    still, driving = sorted(r["id"] for r in conn.execute("SELECT id FROM items WHERE kind = 'audio'"))[:2]
+    now = time.time()
+    with library.store.write() as w:
+        for item_id, f in ((still, {"loudness_lufs": -30.0, "onset_rate": 0.3}),
+                           (driving, {"loudness_lufs": -8.0, "onset_rate": 4.0, "tempo_bpm": 150, "beat_strength": 0.5})):
+            db.write_audio_features(w, item_id, 1, f, None, now)
+            db.write_audio_tags(w, item_id, "test", {"female": 0.1}, {"jazz": 0.05}, None, None, 3, None, now)
+    scores = sound_scores(library.store.reader(), [still, driving], concepts("calm relaxing music"), REFERENCE)
+    assert scores[still]["calm"] > 0 > scores[driving]["calm"]
+    both = sound_scores(library.store.reader(), [driving], concepts("calm or energetic"), REFERENCE)
+    assert both[driving]["calm"] == 0.0 and both[driving]["energetic"] > 0
