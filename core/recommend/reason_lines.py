@@ -51,7 +51,8 @@ def reason_line(reason: Reason) -> str:
                                           for w in words)
         features = d.get("features") or {}
         if isinstance(features, dict) and features:
-            asked = d.get("asked") if isinstance(d.get("asked"), dict) else {}
+            asked = d.get("asked")
+            asked = asked if isinstance(asked, dict) else {}
             # "Slow (90 BPM) and quiet, for “calm”; in a minor key, for “sad”": what was measured, grouped by
             # the word of the query it answers ("as you asked" where that word is not known)
             groups: dict[str, list[str]] = {}
