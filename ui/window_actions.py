@@ -149,8 +149,11 @@ class WindowActions:
     def radio(self, seed: int) -> None:
         """Radio from here: the seed, then a stream of picks that flow from it."""
         def done(recs) -> None:
-            self.play([seed] + [r.item.id for r in recs if r.item.id != seed], 0)
-            self.say(f"Radio: {len(recs)} picks queued after this one.")
+            picks = [r.item.id for r in recs if r.item.id != seed]
+            self.play([seed] + picks, 0)
+            self.say(f"Radio: {len(picks)} pick{'s' if len(picks) != 1 else ''} queued after this one." if picks else
+                     "Radio: nothing else in your library sounds and feels close enough to this yet, so it plays "
+                     "on its own.")
 
         def failed(exc: BaseException) -> None:
             self.play([seed], 0)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from core import tag_language as tl
 from core.db.chunked import select_in
 
 
@@ -435,6 +436,17 @@ def tag_reference(conn: sqlite3.Connection) -> dict[str, Any] | None:
     stats = _loads(row[2])
     return {"version": row[0], "items": row[1], "stats": stats if isinstance(stats, dict) else {},
             "updated_at": row[3]}
+
+
+def moods_for(conn: sqlite3.Connection, item_ids: Iterable[int]) -> dict[int, dict[str, float]]:
+    """{item id: {"arousal", "valence"}} (-2..2 each) of the items with audio features: the fused moods of
+    core.tag_language (measured features, and the tags against this library's reference when tagged)."""
+    ids = list(dict.fromkeys(item_ids))
+    features = audio_features_for(conn, ids)
+    tags = audio_tags_for(conn, list(features))
+    stored = tag_reference(conn)
+    reference = stored["stats"] if stored else None
+    return {i: tl.moods(f, tags.get(i), reference) for i, f in features.items()}
 
 
 def write_tag_reference(conn: sqlite3.Connection, version: str, items: int, stats: dict[str, Any],

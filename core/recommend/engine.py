@@ -48,6 +48,17 @@ POOL_CAP = 500
 RADIO_MIN_SIM = 0.25
 RADIO_POOL_PER_PICK = 3
 RADIO_SEED_WEIGHT = 0.3
+# A music seed's mood (core.tag_language's fused arousal and valence, -2..2) carries into More like and Radio:
+# a candidate may lose MOOD_WEIGHT per unit of mood gap (|arousal gap| + VALENCE_SHARE x |valence gap|), and
+# Radio queues nothing further than RADIO_MAX_MOOD_GAP from its seed. The audio vector is mostly timbre: on the real
+# soundtrack every orchestral track is near every other, and Radio from a calm love theme ended on the battle
+# themes. Chosen on bench/tag_quality.py's development half and tried on the real soundtrack
+# (docs/BENCHMARKS.md, "Hear and see").
+MOOD_WEIGHT = 0.0  # dev: more-like timbre share 0.667 at 0, 0.653 at 0.15, 0.631 at 0.3; the calm/energetic share
+# stays 0.99 (the audio vector already keeps the renders' pace): no soft term
+VALENCE_SHARE = 0.5
+RADIO_MAX_MOOD_GAP = 1.0  # dev: Radio's timbre share 0.500 -> 0.503, calm/energetic 0.999 -> 1.000, 27.2 -> 24.6
+# picks of 30; the real soundtrack: mean arousal gap to the seed 0.56 -> 0.38, picks over 0.75 apart 30 % -> 12 %
 # "Because you played X": X is the most recent real play with at least this many neighbours (`because_seed`).
 BECAUSE_MIN_NEIGHBOURS = 3
 BECAUSE_LOOKBACK = 20
@@ -195,6 +206,8 @@ def recommend(ctx: StageContext, seed: int | str | None = None, mode: str = "for
     pmax = np.log1p(ndb.max_baskets(conn))
     near_seed = _radio_bound(conn, vecs, seed_id, [j for j in cands if j != seed_id], limit,
                              "video" if kind == "video" else "audio") if mode == "radio" and seed_id is not None else None
+    gaps = mood_gaps(conn, seed_id, list(cands)) if kind == "audio" and (
+        mode == "radio" or (mode == "more-like" and MOOD_WEIGHT)) else {}
     scored = []
     for j, c in cands.items():
         r = rows.get(j)
@@ -207,6 +220,8 @@ def recommend(ctx: StageContext, seed: int | str | None = None, mode: str = "for
             continue
         if near_seed is not None and j not in near_seed:
             continue  # radio drifts no further from its seed than the bound
+        if mode == "radio" and gaps.get(j, 0.0) > RADIO_MAX_MOOD_GAP:
+            continue  # nor further from its mood
         cfv = cf_scores.get(j, 0.0)
         s = (WEIGHTS.cf * cfv + WEIGHTS.content * c.content + WEIGHTS.prop * c.prop
              + WEIGHTS.pop * float(np.log1p(bask.get(j, 0)) / max(pmax, 1e-9)))
@@ -222,11 +237,25 @@ def recommend(ctx: StageContext, seed: int | str | None = None, mode: str = "for
             s += 0.1
         if near_seed:
             s += RADIO_SEED_WEIGHT * near_seed[j]
+        s -= MOOD_WEIGHT * gaps.get(j, 0.0)
         played = j in t.plays or j in t.skips or bask.get(j, 0) > 0  # heard at all: no "fresh" slot
         cold = WEIGHTS.cold_content * c.content + WEIGHTS.cold_prop * c.prop
         scored.append((s, j, played, cold))
     picks = _diversify(scored, rows, vecs, limit)
     return [_with_reasons(j, s, fresh, cands[j], rows, t, conn, now, seed_id, mode) for j, s, fresh in picks]
+
+
+def mood_gaps(conn: sqlite3.Connection, seed_id: int | None, ids: list[int]) -> dict[int, float]:
+    """{candidate: |arousal gap| + VALENCE_SHARE x |valence gap|} to the seed's fused mood; {} when the seed has
+    none (no audio features), and no entry for a candidate without one."""
+    if seed_id is None:
+        return {}
+    moods = fdb.moods_for(conn, [seed_id, *ids])
+    seed = moods.get(seed_id)
+    if seed is None:
+        return {}
+    return {j: abs(m["arousal"] - seed["arousal"]) + VALENCE_SHARE * abs(m["valence"] - seed["valence"])
+            for j, m in moods.items() if j != seed_id}
 
 
 def seed_similarity(vecs: dict[str, ct.Vectors], seed_id: int, ids: list[int]) -> dict[int, float]:

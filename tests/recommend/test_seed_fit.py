@@ -99,3 +99,21 @@ def test_because_you_played_has_one_rule_for_the_shelf_and_the_cli(library):
     assert recs and all(x.detail["item"] == b for r in recs for x in r.reasons if x.kind == "because_you_played")
     play_session(library, [lonely], t + 9000)  # newer, but nothing near it (no vector, no co-plays)
     assert engine.because_seed(library, "default") == (b, "T1")
+
+
+def test_radio_from_a_calm_seed_queues_no_driving_track(library, monkeypatch):
+    """The audio vector is mostly timbre: a loud, driving track can sit as close to a still seed as another
+    still one. Radio keeps within RADIO_MAX_MOOD_GAP of the seed's fused mood (core.tag_language.moods)."""
+    seed, ids = _gradient_library(library)
+    still = {"loudness_lufs": -30.0, "onset_rate": 0.3, "tempo": 100.0}
+    driving = {"loudness_lufs": -8.0, "onset_rate": 4.0, "tempo_bpm": 150.0, "beat_strength": 0.5}
+    conn = library.store.reader()
+    vectors = {r[0]: np.frombuffer(r[1], np.float32) for r in conn.execute(
+        "SELECT item_id, vector FROM audio_features")}
+    loud = set(ids[1:30:2])  # every other near neighbour of the seed drives
+    for i in [seed, *ids]:
+        set_audio_vector(library, i, vectors[i], driving if i in loud else still)
+    picks = [r.item.id for r in library.recommend(seed=seed, mode="radio", limit=30)]
+    assert len(picks) >= 10 and not loud & set(picks), sorted(loud & set(picks))
+    monkeypatch.setattr(engine, "RADIO_MAX_MOOD_GAP", 99.0)  # the bound is what does it
+    assert loud & {r.item.id for r in library.recommend(seed=seed, mode="radio", limit=30)}

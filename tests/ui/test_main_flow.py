@@ -235,3 +235,14 @@ def test_the_first_search_loads_while_typing_and_says_it_is_searching(qtbot, win
     wait_jobs(qtbot, window, timeout=120_000)
     assert view.heading.text() == "Results for “ambient”" and view.hits
     assert view.stack.currentWidget() is view.results
+
+
+def test_a_radio_with_nothing_close_enough_says_so(qtbot, window, media_root):
+    """The one video of the library: Radio from it has nothing to queue, and says why in words."""
+    root, _ = media_root
+    _scan(qtbot, window, root)
+    video = window.library.store.reader().execute("SELECT id FROM items WHERE kind = 'video'").fetchone()[0]
+    window.radio(video)
+    wait_jobs(qtbot, window)
+    assert window.player.queue == [video]
+    assert "nothing else in your library sounds and feels close enough" in window.status_note.text()
