@@ -14,7 +14,7 @@ import numpy as np
 from core.context import StageContext
 from core.db import history
 from core.db import search as fts
-from core.db.features import SOUND_EFFECT, SPEECH, audio_features_for, item_classes_for, tag_reference
+from core.db.features import MUSIC, SOUND_EFFECT, SPEECH, audio_features_for, item_classes_for, tag_reference
 from core.db.items import items_by_ids, media_item
 from core.embed import store
 from core.models import Hit, Reason
@@ -187,7 +187,9 @@ def search(ctx: StageContext, query: str, limit: int = 20, kind: str | None = No
     artist_key = (intent.artist or "").lower()
     classes = item_classes_for(conn, [s.item_id for s in kept])
     asks_for_clips = bool(ASKS_FOR_CLIPS.search(query))
-    clips = set() if asks_for_clips else {i for i, c in classes.items() if c == SOUND_EFFECT}
+    # Down-weighted: sound effects, unless the query asks for clips; then music and speech ("video clips" keep
+    # their videos).
+    clips = {i for i, c in classes.items() if c in ((MUSIC, SPEECH) if asks_for_clips else (SOUND_EFFECT,))}
     # The sound words describe music, or the clips when the query asks for clips; never speech.
     heard = _sound_evidence(conn, [s.item_id for s in kept if (classes.get(s.item_id) == SOUND_EFFECT) == asks_for_clips
                                    and classes.get(s.item_id) != SPEECH], ranked.query)

@@ -332,8 +332,10 @@ def test_album_grouping_reads_only_its_index_and_stays_fast_at_200k(big_library)
     # CPU time, not wall time: the machines that run this are shared and busy (wall time is 2-3x there).
     # The index's gain is measured against the same grouping without it, in the same run (~210 vs ~570 ms
     # of CPU on a quiet machine): a ratio holds on a busy or slow machine where a fixed bound would not.
-    _, with_index = _best_cpu(lambda: conn.execute(sql).fetchall())
-    _, without = _best_cpu(lambda: conn.execute(sql.replace("INDEXED BY items_albums", "NOT INDEXED")).fetchall())
+    # best of 5 each: one CI run, with other jobs on its 2 cores, measured 0.335 vs 0.553 s (0.61)
+    _, with_index = _best_cpu(lambda: conn.execute(sql).fetchall(), tries=5)
+    _, without = _best_cpu(lambda: conn.execute(sql.replace("INDEXED BY items_albums", "NOT INDEXED")).fetchall(),
+                           tries=5)
     assert with_index < 0.6 * without, f"the album index saves too little: {with_index:.3f} s vs {without:.3f} s"
     albums, spent = _best_cpu(big_library.albums)
     assert sum(a.tracks for a in albums) == ROWS
