@@ -17,6 +17,7 @@ from ui.item_drag import IdRole
 MUSIC, VIDEOS, FOR_YOU, HISTORY, PLAYLISTS, FAILURES = range(6)
 VISIBLE_DELAY_MS = 300  # what is on screen goes to the upkeep once scrolling pauses this long
 MAX_VISIBLE_ROWS = 500
+RADIO_SHORT = 10  # fewer picks than this: the status bar says why the queue is short
 
 
 class WindowActions:
@@ -151,7 +152,8 @@ class WindowActions:
         def done(recs) -> None:
             picks = [r.item.id for r in recs if r.item.id != seed]
             self.play([seed] + picks, 0)
-            self.say(f"Radio: {len(picks)} pick{'s' if len(picks) != 1 else ''} queued after this one." if picks else
+            short = "; nothing else in your library is close enough yet" if len(picks) < RADIO_SHORT else ""
+            self.say(f"Radio: {len(picks)} pick{'s' if len(picks) != 1 else ''} queued after this one{short}." if picks else
                      "Radio: nothing else in your library sounds and feels close enough to this yet, so it plays "
                      "on its own.")
 

@@ -45,7 +45,12 @@ POOL_CAP = 500
 # seed's RADIO_POOL_PER_PICK x limit-th nearest candidate, so the 30th pick is as much the seed's as the
 # 3rd; an item without vectors joins only as a direct co-played neighbour of the seed. The measured
 # effect (mean and minimum seed similarity at positions 1-10 vs 11-30): docs/BENCHMARKS.md.
+# A small library may hold too few items that close: the RADIO_MIN_PICKS nearest still come if they are not
+# unlike the seed (similarity >= 0). Since a small library's text vectors are centred (scoring.CENTRE_MIN_ROWS),
+# the real soundtrack alone (41 tracks, no history) had 2.2 picks on average at 0.25; uncentred it had 17.9,
+# but the mean over text and sound then passed 0.25 for tracks that sound opposite (centred audio cosine -0.28).
 RADIO_MIN_SIM = 0.25
+RADIO_MIN_PICKS = 10
 RADIO_POOL_PER_PICK = 3
 RADIO_SEED_WEIGHT = 0.3
 # A music seed's mood (core.tag_language's fused arousal and valence, -2..2) carries into More like and Radio:
@@ -289,6 +294,8 @@ def _radio_bound(conn: sqlite3.Connection, vecs: dict[str, ct.Vectors], seed_id:
     ranked = sorted(sims.values(), reverse=True)
     floor = max(RADIO_MIN_SIM, ranked[RADIO_POOL_PER_PICK * limit] if len(ranked) > RADIO_POOL_PER_PICK * limit
                 else -1.0)
+    if ranked:  # a small library: its nearest few still come, unless they are unlike the seed
+        floor = min(floor, max(ranked[min(RADIO_MIN_PICKS, len(ranked)) - 1], 0.0))
     near = {j: x for j, x in sims.items() if x >= floor}
     for _, j, w, _ in ndb.neighbour_rows(conn, [seed_id]):  # co-played with the seed, no vector to compare
         if int(j) not in sims and w > 0:
