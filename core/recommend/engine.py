@@ -211,7 +211,8 @@ def recommend(ctx: StageContext, seed: int | str | None = None, mode: str = "for
     pmax = np.log1p(ndb.max_baskets(conn))
     near_seed = _radio_bound(conn, vecs, seed_id, [j for j in cands if j != seed_id], limit,
                              "video" if kind == "video" else "audio") if mode == "radio" and seed_id is not None else None
-    gaps = mood_gaps(conn, seed_id, list(cands)) if kind == "audio" and (
+    # (0.16 ms an item: Radio reads only the candidates within its drift bound, ~3 x limit)
+    gaps = mood_gaps(conn, seed_id, list(near_seed if near_seed is not None else cands)) if kind == "audio" and (
         mode == "radio" or (mode == "more-like" and MOOD_WEIGHT)) else {}
     scored = []
     for j, c in cands.items():
