@@ -26,6 +26,7 @@ class ForYouView(QWidget):
     picked = Signal(object)  # Recommendation (show details + explanation)
     play = Signal(object)  # Recommendation
     radio = Signal(int)  # item id: "Radio from here"
+    shelves_filled = Signal()  # a shelf got new cards (what is on screen changed)
 
     def __init__(self, library, ops: Ops, thumbnails, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -164,8 +165,13 @@ class ForYouView(QWidget):
                                for i in items])
         self._loaded()
 
+    def on_screen_ids(self) -> list[int]:
+        """The items of the cards on the shelves shown, shelf by shelf (a shelf holds a screenful or two)."""
+        return [r.item.id for shelf in self.shelves if shelf.isVisible() for r in getattr(shelf, "recs", [])]
+
     def _loaded(self) -> None:
         self.loads += 1
+        self.shelves_filled.emit()
         has_any = any(s.recs for s in self.shelves)
         self.empty.setVisible(not has_any)
         self.scroll.setVisible(has_any)

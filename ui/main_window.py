@@ -232,7 +232,9 @@ class MainWindow(WindowActions, QMainWindow):
         self.work.visible_ids = self.visible_ids
         self.pages.currentChanged.connect(lambda *_a: self.visible_changed())
         self.search_view.results_shown.connect(lambda *_a: self.visible_changed())
-        views = [self.music.table, self.music.grid, self.videos.table, self.videos.grid, self.search_view.results]
+        self.for_you.shelves_filled.connect(lambda *_a: self.visible_changed())
+        views = [self.music.table, self.music.grid, self.videos.table, self.videos.grid, self.search_view.results,
+                 self.history.table, self.playlists.tracks]
         for page in (self.music, self.videos, self.albums, self.artists.albums):
             page.stack.currentChanged.connect(lambda *_a: self.visible_changed())  # list <-> covers, an album
         for albums in (self.albums, self.artists.albums):

@@ -244,11 +244,17 @@ class WindowActions:
         if page in (self.albums, self.artists):
             albums = page if page is self.albums else page.albums
             return albums.tracks if albums.album is not None else albums.grid
+        if page is self.history:
+            return page.table
+        if page is self.playlists:
+            return page.tracks
         return None
 
     def visible_ids(self) -> list[int]:
         """The items on screen now, top to bottom (for an album grid: each visible album's first track;
         `send_visible` names all their tracks). Asked by the upkeep when it starts."""
+        if self.pages.currentWidget() is self.for_you:
+            return self.for_you.on_screen_ids()[:MAX_VISIBLE_ROWS]
         view = self.item_view()
         if view is None:
             return []

@@ -129,3 +129,30 @@ def test_a_stale_library_is_upgraded_in_the_background_at_start(qtbot, window, l
     window.upgrade_if_due()  # nothing stale: no second pass
     qtbot.wait(1500)
     assert not window.work.running
+
+
+def test_history_playlists_and_for_you_name_their_rows_on_screen(qtbot, music):
+    """Every page that lists items tells the upkeep what it shows: History's rows, an open playlist's rows,
+    For You's cards (the upkeep analyses them first)."""
+    from core.models import PlayEvent
+    from ui.window_actions import FOR_YOU, HISTORY, PLAYLISTS
+
+    window, library = music, music.library
+    ids = window.music.model.ids[:40]
+    now = time.time()
+    for n, item_id in enumerate(ids[:25]):
+        library.record_play(PlayEvent(item_id=item_id, started_at=now - 3600 + 60 * n, seconds=50.0, completed=1.0))
+    window.sidebar.setCurrentRow(HISTORY)
+    qtbot.waitUntil(lambda: window.history.table.rowCount() == 25, timeout=10_000)
+    shown = window.visible_ids()
+    assert shown and set(shown) <= set(ids[:25]) and shown[0] == ids[24]  # newest play first
+    playlist = library.create_playlist("Evening", ids[10:40])
+    window.sidebar.setCurrentRow(PLAYLISTS)
+    window.playlists.open_playlist(playlist)
+    qtbot.waitUntil(lambda: window.playlists.model.ids == ids[10:40] and not window.playlists.model.loading,
+                    timeout=10_000)
+    shown = window.visible_ids()
+    assert shown and shown == ids[10:10 + len(shown)]
+    window.sidebar.setCurrentRow(FOR_YOU)
+    qtbot.waitUntil(lambda: window.for_you.loads >= 1 and bool(window.for_you.on_screen_ids()), timeout=30_000)
+    assert window.visible_ids() == window.for_you.on_screen_ids()
