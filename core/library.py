@@ -435,16 +435,11 @@ class Library:
                       filters=filters)
 
     def prepare_search(self) -> None:
-        """Load what a first search needs (the text encoder, the vector index, the spelling vocabulary) ahead
-        of it: the window calls this off its thread when the search box first takes the focus."""
-        from core.errors import ModelError
+        """Load what a first search needs (the vector index, and where it holds vectors the text encoder and the
+        spelling vocabulary: importing sentence-transformers and the model is ~8 s) ahead of it, by running one.
+        The window calls this off its thread once it shows, or when the search box first takes the focus."""
         from core.search.engine import search
 
-        try:
-            self.encoder().encode_query("calm piano")  # the import of sentence-transformers and the model: ~8 s
-        except ModelError:
-            pass  # no usable model: search matches words only, and says so when it runs
-        self.vector_index()
         search(self, "calm piano", limit=1, profile=self.settings.profile)
 
     def search_genres(self, limit: int = 30) -> list[str]:

@@ -167,7 +167,7 @@ class ForYouView(QWidget):
 
     def on_screen_ids(self) -> list[int]:
         """The items of the cards on the shelves shown, shelf by shelf (a shelf holds a screenful or two)."""
-        return [r.item.id for shelf in self.shelves if shelf.isVisible() for r in getattr(shelf, "recs", [])]
+        return [r.item.id for shelf in self.shelves if shelf.isVisible() for r in shelf.recs]
 
     def _loaded(self) -> None:
         self.loads += 1

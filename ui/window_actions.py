@@ -61,7 +61,7 @@ class WindowActions:
         if getattr(self, "_search_prepared", False):
             return
         self._search_prepared = True
-        self.ops.run("prepare search", self.library.prepare_search, on_result=lambda _: None,
+        self.ops.run("prepare search", self.library.prepare_search,
                      on_error=lambda exc: None)  # a real search says what is wrong, in words, when it runs
 
     def warm_up_explainer(self) -> None:
